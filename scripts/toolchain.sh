@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Builds, or reuses from the cache, everything the tests need that is not an npm package:
+#   - the pulumi CLI and language hosts (nodejs, python, yaml), built from the Go module proxy;
+#   - etcd/etcdctl/etcdutl for every version in toolchain/versions.env, packaged exactly like
+#     etcd's release tarballs (etcd-vX.Y.Z-linux-amd64.tar.gz holding etcd-vX.Y.Z-linux-amd64/)
+#     with a SHA256SUMS file, so the package's real download-and-verify path is what tests use.
+# Nothing is written into the repository. The last line printed is the bin directory.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=toolchain/versions.env
+. "$repo/toolchain/versions.env"
+
+cache=${PULUMI_ETCD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-etcd}
+bin="$cache/bin"
+dist="$cache/dist/etcd"
+src="$cache/src"
+mkdir -p "$bin" "$dist" "$src"
+export GOFLAGS=-mod=mod CGO_ENABLED=0
+
+log() { printf '[toolchain %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null || die "go is not installed (the Go toolchain is needed to build Pulumi and etcd)"
+
+# fresh KEY FILE...: true when every FILE exists and was built for KEY (stamp file beside it).
+fresh() {
+  local key=$1 f
+  shift
+  for f in "$@"; do
+    [[ -x $f || -f $f ]] || return 1
+    [[ $(cat "$f.stamp" 2>/dev/null) == "$key" ]] || return 1
+  done
+}
+stamp() {
+  local key=$1 f
+  shift
+  for f in "$@"; do printf '%s\n' "$key" >"$f.stamp"; done
+}
+
+# wrapper_module DIR GOVERSION: a throwaway module that requires upstream modules by version;
+# needed because `go install pkg@version` refuses modules whose go.mod has replace lines.
+wrapper_module() {
+  local dir=$1 gover=$2
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  printf 'module local/wrapper\n\ngo %s\n' "$gover" >"$dir/go.mod"
+}
+
+# tidy_and_build DIR OUT PKG [LDFLAGS]: resolves the wrapper's graph and builds one main package.
+tidy_and_build() {
+  local dir=$1 out=$2 pkg=$3 ldflags=${4:-}
+  (
+    cd "$dir"
+    go mod tidy >"$dir/tidy.log" 2>&1 || { tail -n 20 "$dir/tidy.log" >&2; exit 1; }
+    go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg"
+  ) || die "building $pkg failed (logs in $dir)"
+  mv "$out.tmp" "$out"
+}
+
+build_pulumi_cli() {
+  local key="pulumi-v$PULUMI_VERSION" dir="$src/pulumi-cli"
+  if fresh "$key" "$bin/pulumi"; then log "pulumi v$PULUMI_VERSION: cached"; return; fi
+  log "pulumi v$PULUMI_VERSION: building the CLI from github.com/pulumi/pulumi/pkg/v3 (cold: ~15 min on 2 cores)"
+  wrapper_module "$dir" 1.25.11
+  cat >>"$dir/go.mod" <<EOF
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)
+
+// The same replace upstream's pkg/go.mod has (its sdk => ../sdk is covered by the require above).
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOF
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >"$dir/tools.go"
+  tidy_and_build "$dir" "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+  stamp "$key" "$bin/pulumi"
+}
+
+build_language_hosts() {
+  local v=$PULUMI_LANGHOST_SDK_VERSION key="langhost-sdk-v$PULUMI_LANGHOST_SDK_VERSION" dir="$src/langhosts" lang
+  if fresh "$key" "$bin/pulumi-language-nodejs" "$bin/pulumi-language-python"; then
+    log "language hosts nodejs/python (sdk v$v): cached"
+  else
+    log "language hosts nodejs/python: building from github.com/pulumi/pulumi/sdk/v3@v$v"
+    wrapper_module "$dir" 1.18
+    cat >>"$dir/go.mod" <<EOF
+
+require github.com/pulumi/pulumi/sdk/v3 v$v
+
+// The same replace upstream's sdk/go.mod has at v$v.
+replace golang.org/x/text => golang.org/x/text v0.3.6
+EOF
+    printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n\t_ "github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python"\n)\n' >"$dir/tools.go"
+    for lang in nodejs python; do
+      tidy_and_build "$dir" "$bin/pulumi-language-$lang" "github.com/pulumi/pulumi/sdk/v3/$lang/cmd/pulumi-language-$lang" \
+        "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$v"
+    done
+    stamp "$key" "$bin/pulumi-language-nodejs" "$bin/pulumi-language-python"
+  fi
+  key="pulumi-yaml-v$PULUMI_YAML_VERSION"
+  if fresh "$key" "$bin/pulumi-language-yaml"; then log "pulumi-language-yaml v$PULUMI_YAML_VERSION: cached"; return; fi
+  log "pulumi-language-yaml v$PULUMI_YAML_VERSION: building from github.com/pulumi/pulumi-yaml"
+  dir="$src/langhost-yaml"
+  wrapper_module "$dir" 1.24.7
+  printf '\nrequire github.com/pulumi/pulumi-yaml v%s\n' "$PULUMI_YAML_VERSION" >>"$dir/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"\n' >"$dir/tools.go"
+  tidy_and_build "$dir" "$bin/pulumi-language-yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION"
+  stamp "$key" "$bin/pulumi-language-yaml"
+}
+
+# build_etcd VERSION: etcd, etcdctl, etcdutl from go.etcd.io/etcd/*/v3@vVERSION, packaged as a
+# release tarball.
+build_etcd() {
+  local v=$1 name="etcd-v$1-linux-amd64" key="etcd-v$1" dir="$src/etcd-$1" tool
+  local tarball="$dist/$name.tar.gz"
+  if fresh "$key" "$tarball"; then log "etcd v$v: cached"; return; fi
+  log "etcd v$v: building etcd, etcdctl, etcdutl from go.etcd.io/etcd"
+  wrapper_module "$dir" 1.24
+  cat >>"$dir/go.mod" <<EOF
+
+require (
+	go.etcd.io/etcd/server/v3 v$v
+	go.etcd.io/etcd/etcdctl/v3 v$v
+	go.etcd.io/etcd/etcdutl/v3 v$v
+)
+EOF
+  # etcd's own main.go lives in the repository's root module, which the proxy does not serve as a
+  # library; this is the same one-line program.
+  mkdir -p "$dir/cmd/etcd"
+  printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' >"$dir/cmd/etcd/main.go"
+  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "go.etcd.io/etcd/etcdctl/v3"\n\t_ "go.etcd.io/etcd/etcdutl/v3"\n)\n' >"$dir/tools.go"
+  local stage="$dir/stage/$name"
+  mkdir -p "$stage"
+  tidy_and_build "$dir" "$stage/etcd" ./cmd/etcd
+  for tool in etcdctl etcdutl; do tidy_and_build "$dir" "$stage/$tool" "go.etcd.io/etcd/$tool/v3"; done
+  printf 'etcd v%s built from the Go module proxy by pulumi-etcd scripts/toolchain.sh\n' "$v" >"$stage/README.md"
+  # Deterministic archive: same inputs, same bytes, same checksum.
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$dir/stage" -cf - "$name" | gzip -n >"$tarball.tmp"
+  mv "$tarball.tmp" "$tarball"
+  stamp "$key" "$tarball"
+}
+
+write_checksums() {
+  (cd "$dist" && sha256sum etcd-v*-linux-amd64.tar.gz >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+}
+
+# The newest etcd also goes on PATH for the tests (etcdctl against the bed).
+link_newest_etcd() {
+  local newest=${ETCD_VERSIONS%% *} name tool
+  name="etcd-v$newest-linux-amd64"
+  mkdir -p "$cache/etcd/$newest"
+  tar -xzf "$dist/$name.tar.gz" -C "$cache/etcd/$newest" --strip-components=1
+  for tool in etcd etcdctl etcdutl; do ln -sfn "$cache/etcd/$newest/$tool" "$bin/$tool"; done
+}
+
+report() {
+  log "pulumi: $("$bin/pulumi" version)"
+  local lang
+  for lang in nodejs python yaml; do
+    log "pulumi-language-$lang: $("$bin/pulumi-language-$lang" -version 2>&1 | head -n 1 || true)"
+  done
+  local v
+  for v in $ETCD_VERSIONS; do
+    log "etcd v$v: $("$cache/etcd/check-$v/etcd" --version | head -n 1)"
+  done
+  log "etcd tarballs and SHA256SUMS: $dist"
+}
+
+check_etcd_versions() {
+  local v
+  for v in $ETCD_VERSIONS; do
+    mkdir -p "$cache/etcd/check-$v"
+    tar -xzf "$dist/etcd-v$v-linux-amd64.tar.gz" -C "$cache/etcd/check-$v" --strip-components=1
+  done
+}
+
+main() {
+  local started=$SECONDS v
+  build_pulumi_cli
+  build_language_hosts
+  for v in $ETCD_VERSIONS; do build_etcd "$v"; done
+  write_checksums
+  link_newest_etcd
+  check_etcd_versions
+  report
+  log "toolchain ready in $((SECONDS - started)) s"
+  printf '%s\n' "$bin"
+}
+
+main "$@"
