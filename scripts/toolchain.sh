@@ -104,8 +104,19 @@ EOF
   if fresh "$key" "$bin/pulumi-language-yaml"; then log "pulumi-language-yaml v$PULUMI_YAML_VERSION: cached"; return; fi
   log "pulumi-language-yaml v$PULUMI_YAML_VERSION: building from github.com/pulumi/pulumi-yaml"
   dir="$src/langhost-yaml"
-  wrapper_module "$dir" 1.24.7
-  printf '\nrequire github.com/pulumi/pulumi-yaml v%s\n' "$PULUMI_YAML_VERSION" >>"$dir/go.mod"
+  wrapper_module "$dir" 1.25.11
+  # pulumi-yaml's own pkg/sdk requirement is a version whose checksum the proxy does not serve;
+  # raise it to the engine's version (Go's minimal version selection takes the higher one).
+  cat >>"$dir/go.mod" <<EOF
+
+require (
+	github.com/pulumi/pulumi-yaml v$PULUMI_YAML_VERSION
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOF
   printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"\n' >"$dir/tools.go"
   tidy_and_build "$dir" "$bin/pulumi-language-yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
     "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION"
@@ -160,8 +171,9 @@ link_newest_etcd() {
 report() {
   log "pulumi: $("$bin/pulumi" version)"
   local lang
+  # The language hosts have no --version flag; the stamp records what was built.
   for lang in nodejs python yaml; do
-    log "pulumi-language-$lang: $("$bin/pulumi-language-$lang" -version 2>&1 | head -n 1 || true)"
+    log "pulumi-language-$lang: $(cat "$bin/pulumi-language-$lang.stamp")"
   done
   local v
   for v in $ETCD_VERSIONS; do

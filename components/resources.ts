@@ -1,0 +1,67 @@
+// Client-side classes of the provider's custom resources. The CRUD logic is in provider/resources.
+import * as pulumi from "@pulumi/pulumi";
+import { HostConnection, secretConnection } from "./connection";
+
+export interface CertificateArgs {
+  commonName: pulumi.Input<string>;
+  organization?: pulumi.Input<string>;
+  isCa?: pulumi.Input<boolean>;
+  /** ECDSA-P256 (default), RSA-2048 or RSA-4096. */
+  keyAlgorithm?: pulumi.Input<string>;
+  validityHours?: pulumi.Input<number>;
+  dnsNames?: pulumi.Input<pulumi.Input<string>[]>;
+  ipAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+  /** "server" and/or "client". */
+  usages?: pulumi.Input<pulumi.Input<string>[]>;
+  signerCertPem?: pulumi.Input<string>;
+  signerPrivateKeyPem?: pulumi.Input<string>;
+  /** Change to get a new key and certificate. */
+  rotation?: pulumi.Input<number>;
+}
+
+export class Certificate extends pulumi.CustomResource {
+  declare readonly certPem: pulumi.Output<string>;
+  declare readonly privateKeyPem: pulumi.Output<string>;
+  declare readonly serialNumber: pulumi.Output<string>;
+  declare readonly notAfter: pulumi.Output<string>;
+  declare readonly fingerprintSha256: pulumi.Output<string>;
+
+  constructor(name: string, args: CertificateArgs, opts?: pulumi.CustomResourceOptions) {
+    const inputs = {
+      ...args,
+      signerPrivateKeyPem: args.signerPrivateKeyPem && pulumi.secret(args.signerPrivateKeyPem),
+      certPem: undefined,
+      privateKeyPem: undefined,
+      serialNumber: undefined,
+      notAfter: undefined,
+      fingerprintSha256: undefined,
+    };
+    super("etcd:tls:Certificate", name, inputs, { ...opts, additionalSecretOutputs: ["privateKeyPem"] });
+  }
+}
+
+export interface HostScriptStep {
+  /** A script name from the package's hosts/ directory. */
+  script: pulumi.Input<string>;
+  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Secret content for the script, sent on stdin only. */
+  stdin?: pulumi.Input<string>;
+}
+
+export interface HostScriptArgs {
+  connection: HostConnection;
+  create: pulumi.Input<HostScriptStep>;
+  update?: pulumi.Input<HostScriptStep>;
+  delete?: pulumi.Input<HostScriptStep>;
+  unreachableOnDelete?: pulumi.Input<"fail" | "skip">;
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+export class HostScript extends pulumi.CustomResource {
+  /** `::output key=value` lines the create/update script printed. */
+  declare readonly outputs: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: HostScriptArgs, opts?: pulumi.CustomResourceOptions) {
+    super("etcd:host:HostScript", name, { ...args, connection: secretConnection(args.connection), outputs: undefined }, opts);
+  }
+}

@@ -1,0 +1,53 @@
+// The package's Pulumi provider: component construction for other languages, and the CRUD of the
+// custom resources. Each custom resource's logic is in provider/resources; this file only routes.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type * as provider from "@pulumi/pulumi/provider";
+import { construct } from "./construct";
+import { engineLog } from "./engineLog";
+import { certificate } from "./resources/certificate";
+import { Context, ResourceHandler } from "./resources/handler";
+import { hostScriptResource } from "./resources/hostScript";
+
+const handlers: Record<string, ResourceHandler> = {
+  "etcd:tls:Certificate": certificate,
+  "etcd:host:HostScript": hostScriptResource,
+};
+
+/** urn:pulumi:stack::project::parent$type::name → type */
+export function typeOf(urn: string): string {
+  const qualified = urn.split("::")[2] ?? "";
+  return qualified.split("$").pop() ?? "";
+}
+
+function handlerFor(urn: string): ResourceHandler {
+  const h = handlers[typeOf(urn)];
+  if (!h) throw new Error(`unknown resource type ${typeOf(urn)}`);
+  return h;
+}
+
+function context(urn: string): Context {
+  return {
+    urn,
+    log: (m) => engineLog(urn, "info", m),
+    warn: (m) => engineLog(urn, "warning", m),
+  };
+}
+
+const root = path.join(__dirname, "..", "..");
+const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+
+export const etcdProvider: provider.Provider = {
+  version: pkg.version,
+  schema: readFileSync(path.join(root, "schema.json"), "utf8"),
+  check: (urn, _olds, news) => handlerFor(urn).check(news),
+  diff: (_id, urn, olds, news) => handlerFor(urn).diff(olds, news),
+  create: (urn, inputs) => handlerFor(urn).create(context(urn), inputs),
+  update: (id, urn, olds, news) => handlerFor(urn).update(context(urn), id, olds, news),
+  delete: (id, urn, props) => handlerFor(urn).delete(context(urn), id, props),
+  read: async (id, urn, props) => {
+    const h = handlerFor(urn);
+    return h.read ? h.read(context(urn), id, props ?? {}) : { id, props };
+  },
+  construct,
+};

@@ -1,0 +1,25 @@
+// What each custom resource of the provider implements. Inputs and outputs are the engine's wire
+// values (secrets wrapped, unknowns as the UNKNOWN sentinel during preview).
+import type * as provider from "@pulumi/pulumi/provider";
+
+export interface Context {
+  urn: string;
+  /** Progress shown in `pulumi up` output under this resource. */
+  log(message: string): Promise<void>;
+  warn(message: string): Promise<void>;
+}
+
+export interface ResourceHandler {
+  check(news: Record<string, unknown>): Promise<provider.CheckResult>;
+  diff(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.DiffResult>;
+  create(ctx: Context, inputs: Record<string, unknown>): Promise<provider.CreateResult>;
+  update(ctx: Context, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.UpdateResult>;
+  delete(ctx: Context, id: string, props: Record<string, unknown>): Promise<void>;
+  read?(ctx: Context, id: string, props: Record<string, unknown>): Promise<provider.ReadResult>;
+}
+
+/** Names of the top-level properties whose values differ. */
+export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, same: (a: unknown, b: unknown) => boolean): string[] {
+  const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
+  return [...keys].filter((k) => !same(olds[k], news[k]));
+}
