@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as provider from "@pulumi/pulumi/provider";
 import { construct } from "./construct";
+import { packageRoot } from "./host/scripts";
 import { engineLog } from "./engineLog";
 import { certificate } from "./resources/certificate";
 import { Context, ResourceHandler } from "./resources/handler";
@@ -34,7 +35,7 @@ function context(urn: string): Context {
   };
 }
 
-const root = path.join(__dirname, "..", "..");
+const root = packageRoot();
 const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
 
 export const etcdProvider: provider.Provider = {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One entry point for the tests: installs what they need, then runs unit and/or E2E tests.
+#   test.sh all | unit | e2e
+# The E2E tests need root (the bed uses network namespaces, mounts and systemd-nspawn).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+what=${1:-all}
+log() { printf '[test %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+bash scripts/setup.sh
+if [[ $what == unit || $what == all ]]; then
+  log "unit tests"
+  npx vitest run test/unit
+fi
+if [[ $what == e2e || $what == all ]]; then
+  log "toolchain (pulumi, language hosts, etcd)"
+  PULUMI_ETCD_BIN=$(bash scripts/toolchain.sh | tail -n 1)
+  export PULUMI_ETCD_BIN
+  # Whatever happens, leave no bed behind.
+  trap 'bash scripts/bed.sh down || true' EXIT
+  log "E2E tests against the bed"
+  npx vitest run test/e2e
+fi

@@ -1,0 +1,163 @@
+// E2E harness: the bed (scripts/bed.sh) and real `pulumi` runs with a local file backend and a
+// passphrase secrets provider. Each Stack works on a copy of a program in its own directory, so a
+// test never edits the repository, and cleans up after itself.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import * as path from "node:path";
+
+export const repo = path.resolve(__dirname, "..", "..");
+const workRoot = path.join(repo, "test", ".work");
+
+export interface BedHost {
+  name: string;
+  ip: string;
+  ip6: string;
+  hostKey: string;
+  nspawnPid: number;
+}
+
+export interface Bed {
+  dir: string;
+  key: string;
+  knownHosts: string;
+  mirror: string;
+  s3: string;
+  etcdDist: string;
+  hosts: BedHost[];
+}
+
+function bedScript(args: string[], timeoutMs = 300_000): string {
+  return execFileSync("bash", [path.join(repo, "scripts", "bed.sh"), ...args], {
+    encoding: "utf8",
+    timeout: timeoutMs,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+export function bedUp(n: number): Bed {
+  bedScript(["up", String(n)]);
+  return JSON.parse(bedScript(["status"])) as Bed;
+}
+
+export function bedDown(): void {
+  bedScript(["down"]);
+}
+
+/** Runs a command on bed host i (1-based) as root; throws on a non-zero exit. */
+export function onHost(i: number, command: string): string {
+  return bedScript(["ssh", String(i), command], 120_000);
+}
+
+/** Where the toolchain put pulumi and the language hosts (scripts/test.sh exports it). */
+export function toolchainBin(): string {
+  const bin = process.env.PULUMI_ETCD_BIN;
+  if (!bin) throw new Error("PULUMI_ETCD_BIN is not set: run the tests through `npm test` (scripts/test.sh)");
+  return bin;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Stack {
+  readonly dir: string;
+  private readonly root: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(program: string, readonly name = "e2e") {
+    mkdirSync(workRoot, { recursive: true });
+    this.root = mkdtempSync(path.join(workRoot, `${program}-`));
+    this.dir = path.join(this.root, "program");
+    cpSync(path.join(repo, "test", "e2e", "programs", program), this.dir, { recursive: true });
+    // Programs name the plugin and the package by paths relative to their place in the repo.
+    const manifest = path.join(this.dir, "Pulumi.yaml");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/(\.\.\/)+bin/g, path.join(repo, "bin")));
+    const ts = path.join(this.dir, "index.ts");
+    try {
+      writeFileSync(ts, readFileSync(ts, "utf8").replace(/"(\.\.\/)+dist\//g, `"${repo}/dist/`));
+    } catch {
+      // not a TypeScript program
+    }
+    mkdirSync(path.join(this.root, "state"));
+    this.env = {
+      ...process.env,
+      PATH: `${toolchainBin()}:${process.env.PATH}`,
+      PULUMI_HOME: path.join(this.root, "home"),
+      PULUMI_BACKEND_URL: `file://${path.join(this.root, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      NODE_PATH: path.join(repo, "node_modules"),
+      NO_COLOR: "1",
+    };
+    this.pulumi(["stack", "init", name]);
+  }
+
+  /** Runs pulumi in the program's directory; throws with its output when it fails, unless allowFailure. */
+  pulumi(args: string[], opts: { stdin?: string; allowFailure?: boolean; timeoutMs?: number } = {}): RunResult {
+    const r = spawnSync(toolchainBin() + "/pulumi", [...args, "--non-interactive"], {
+      cwd: this.dir,
+      env: this.env,
+      input: opts.stdin,
+      encoding: "utf8",
+      timeout: opts.timeoutMs ?? 600_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const result = { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+    if (result.code !== 0 && !opts.allowFailure) {
+      throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code}):\n${result.stdout.slice(-6000)}\n${result.stderr.slice(-3000)}`);
+    }
+    return result;
+  }
+
+  setConfig(key: string, value: string, secret = false): void {
+    // A secret goes on stdin, never on a command line.
+    if (secret) this.pulumi(["config", "set", "--secret", key], { stdin: value });
+    else this.pulumi(["config", "set", key, value]);
+  }
+
+  up(): RunResult {
+    return this.pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]);
+  }
+
+  /** The engine's JSON preview: steps and change summary. */
+  preview(): { steps?: { op: string; urn: string }[]; changeSummary?: Record<string, number> } {
+    return JSON.parse(this.pulumi(["preview", "--json"]).stdout);
+  }
+
+  outputs(): Record<string, unknown> {
+    return JSON.parse(this.pulumi(["stack", "output", "--json", "--show-secrets"]).stdout);
+  }
+
+  exportState(): string {
+    return this.pulumi(["stack", "export"]).stdout;
+  }
+
+  destroy(): RunResult {
+    return this.pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"]);
+  }
+
+  /** Best effort: destroy what is left (after a failed test), then remove the work directory. */
+  cleanup(): void {
+    this.pulumi(["destroy", "--yes", "--skip-preview"], { allowFailure: true, timeoutMs: 300_000 });
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** What a test run may leave behind: nothing of the bed. */
+export function bedLeftovers(): string[] {
+  const found: string[] = [];
+  const netns = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
+  for (const line of netns.split("\n")) if (line.startsWith("pe-h")) found.push(`netns ${line.split(" ")[0]}`);
+  const mounts = readFileSync("/proc/mounts", "utf8");
+  for (const line of mounts.split("\n")) if (line.includes("pulumi-etcd-bed")) found.push(`mount ${line.split(" ")[1]}`);
+  const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" });
+  for (const line of links.split("\n")) if (/ pe-(br0|h\d)/.test(line)) found.push(`link ${line.split(":")[1].trim()}`);
+  const ps = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
+  for (const line of ps.split("\n")) {
+    if (/systemd-nspawn .*pe-h\d|s3rver .*10\.77\.0\.1|http\.server --bind 10\.77\.0\.1/.test(line)) found.push(`process ${line.trim()}`);
+  }
+  return found;
+}

@@ -1,0 +1,125 @@
+// Issue 2's first slice, end to end: real `pulumi up/preview/destroy` of a TypeScript program and of
+// a YAML program that consumes the package through `pulumi package add`, against 3 bed hosts.
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bed, bedDown, bedLeftovers, bedUp, onHost, repo, Stack } from "./harness";
+
+let bed: Bed;
+
+beforeAll(() => {
+  bed = bedUp(3);
+});
+
+afterAll(() => {
+  bedDown();
+});
+
+interface Case {
+  program: string;
+  path: string;
+  mode: string;
+  group: string;
+  keyType: string;
+  configure(stack: Stack): void;
+}
+
+const cases: Case[] = [
+  {
+    program: "slice-ts",
+    path: "/etc/pulumi-etcd-slice/ca.crt",
+    mode: "640",
+    group: "adm",
+    keyType: "ec",
+    configure(stack) {
+      stack.setConfig("hosts", JSON.stringify(bed.hosts.map((h) => ({ ip: h.ip, hostKey: h.hostKey }))));
+    },
+  },
+  {
+    program: "slice-yaml",
+    path: "/etc/pulumi-etcd-slice/yaml-ca.crt",
+    mode: "644",
+    group: "root",
+    keyType: "rsa",
+    configure(stack) {
+      bed.hosts.forEach((h, i) => {
+        stack.setConfig(`host${i + 1}`, h.ip);
+        stack.setConfig(`host${i + 1}Key`, h.hostKey);
+      });
+      // Cross-language consumption, the way a YAML user adds the package.
+      stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
+      expect(readFileSync(`${stack.dir}/Pulumi.yaml`, "utf8")).toMatch(/packages:\s*\n\s*etcd:/);
+    },
+  },
+];
+
+describe.each(cases)("first slice from $program", (c) => {
+  let stack: Stack;
+
+  beforeAll(() => {
+    stack = new Stack(c.program);
+    c.configure(stack);
+    stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+  });
+
+  afterAll(() => stack?.cleanup());
+
+  it("pulumi up issues a CA and writes its certificate on every host with the declared mode and owner", () => {
+    const up = stack.up();
+    // Progress from the hosts is visible in the output.
+    for (const h of bed.hosts) expect(up.stdout).toContain(`[${h.name} install-file] wrote ${c.path}`);
+
+    const out = stack.outputs();
+    const caPem = out.caCertPem as string;
+    const ca = new X509Certificate(caPem);
+    expect(ca.ca).toBe(true);
+    expect(ca.publicKey.asymmetricKeyType).toBe(c.keyType);
+    const years = (Date.parse(out.caNotAfter as string) - Date.now()) / (365 * 24 * 3600_000);
+    expect(years).toBeGreaterThan(9.9);
+    expect(years).toBeLessThan(10.1);
+    const leafYears = (Date.parse(out.adminNotAfter as string) - Date.now()) / (365 * 24 * 3600_000);
+    expect(leafYears).toBeGreaterThan(0.99);
+    expect(leafYears).toBeLessThan(1.01);
+    if (out.adminCertPem) {
+      const admin = new X509Certificate(out.adminCertPem as string);
+      expect(admin.checkIssued(ca)).toBe(true);
+      expect(admin.verify(ca.publicKey)).toBe(true);
+    }
+
+    const digest = createHash("sha256").update(caPem).digest("hex");
+    expect(out.fileSha256).toEqual([digest, digest, digest]);
+    bed.hosts.forEach((_, i) => {
+      expect(onHost(i + 1, `stat -c '%a %U %G' ${c.path}`).trim()).toBe(`${c.mode} root ${c.group}`);
+      expect(onHost(i + 1, `cat ${c.path}`)).toBe(caPem);
+    });
+  });
+
+  it("keeps every private key out of the state file and the output", () => {
+    const state = stack.exportState();
+    expect(state).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+    expect(state).toContain("ciphertext"); // the keys are there, encrypted
+    const out = stack.pulumi(["stack", "output", "--json"]).stdout;
+    expect(out).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it("a second preview plans no change", () => {
+    const plan = stack.preview();
+    const ops = new Set((plan.steps ?? []).map((s) => s.op));
+    expect([...ops]).toEqual(["same"]);
+    expect(Object.keys(plan.changeSummary ?? {})).toEqual(["same"]);
+  });
+
+  it("pulumi destroy removes the file from every host", () => {
+    stack.destroy();
+    bed.hosts.forEach((_, i) => {
+      expect(onHost(i + 1, `test -e ${c.path} && echo present || echo absent`).trim()).toBe("absent");
+    });
+  });
+});
+
+describe("teardown", () => {
+  it("leaves no namespace, mount, link, nspawn or server behind", () => {
+    bedDown();
+    expect(bedLeftovers()).toEqual([]);
+  });
+});
