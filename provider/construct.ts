@@ -5,7 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { EtcdCA, TrustedCaFile } from "../components";
 
-type Factory = (name: string, inputs: pulumi.Inputs, opts: pulumi.ComponentResourceOptions) => { urn: pulumi.Output<string>; state: pulumi.Inputs };
+type Factory = (
+  name: string,
+  inputs: pulumi.Inputs,
+  opts: pulumi.ComponentResourceOptions,
+) => { urn: pulumi.Output<string>; state: pulumi.Inputs };
 
 const factories: Record<string, Factory> = {
   "etcd:index:EtcdCA": (name, inputs, opts) => {

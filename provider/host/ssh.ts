@@ -58,7 +58,8 @@ export function commandLine(run: Pick<ScriptRun, "script" | "name" | "env">): st
 export function parseHostKey(hostKey: string): Buffer {
   const parts = hostKey.trim().split(/\s+/);
   const b64 = parts.length >= 2 ? parts[1] : parts[0];
-  if (!b64 || !/^[A-Za-z0-9+/=]+$/.test(b64)) throw new Error(`hostKey must look like "ssh-ed25519 AAAA...", got ${JSON.stringify(hostKey)}`);
+  if (!b64 || !/^[A-Za-z0-9+/=]+$/.test(b64))
+    throw new Error(`hostKey must look like "ssh-ed25519 AAAA...", got ${JSON.stringify(hostKey)}`);
   return Buffer.from(b64, "base64");
 }
 
@@ -82,7 +83,11 @@ function connect(conn: SshConnection, timeoutMs: number): Promise<Client> {
     client.once("error", (err: Error & { level?: string }) => {
       client.end();
       if (mismatch) {
-        reject(new Error(`host key of ${conn.host} does not match the pinned hostKey: refusing to connect (a different machine, or a reinstalled one: check and update hostKey)`));
+        reject(
+          new Error(
+            `host key of ${conn.host} does not match the pinned hostKey: refusing to connect (a different machine, or a reinstalled one: check and update hostKey)`,
+          ),
+        );
       } else if (err.level === "client-authentication") {
         reject(new Error(`ssh ${conn.user}@${conn.host}: the private key was not accepted`));
       } else {

@@ -19,7 +19,11 @@ export interface ResourceHandler {
 }
 
 /** Names of the top-level properties whose values differ. */
-export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, same: (a: unknown, b: unknown) => boolean): string[] {
+export function changedKeys(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  same: (a: unknown, b: unknown) => boolean,
+): string[] {
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
   return [...keys].filter((k) => !same(olds[k], news[k]));
 }

@@ -94,8 +94,7 @@ export const hostScriptResource: ResourceHandler = {
     const n = reveal<Inputs>(news);
     const step = n.update ?? n.create;
     // Only a change to what the script does re-runs it; new credentials or a new delete step do not.
-    const rerun =
-      !sameValue(o.update ?? o.create, step) || !sameValue(o.scriptHashes?.[step.script], n.scriptHashes?.[step.script]);
+    const rerun = !sameValue(o.update ?? o.create, step) || !sameValue(o.scriptHashes?.[step.script], n.scriptHashes?.[step.script]);
     const result = rerun ? await run(ctx, n, step, "update") : undefined;
     return { outs: outputs(news, result, olds) };
   },

@@ -98,7 +98,9 @@ export async function issueCertificate(spec: CertificateSpec): Promise<IssuedCer
   const extensions: x509.Extension[] = [];
   if (spec.isCa) {
     extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true));
+    extensions.push(
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+    );
   } else {
     extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
     const ku = x509.KeyUsageFlags.digitalSignature | (spec.keyAlgorithm === "ECDSA-P256" ? 0 : x509.KeyUsageFlags.keyEncipherment);

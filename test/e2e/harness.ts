@@ -66,7 +66,10 @@ export class Stack {
   private readonly root: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(program: string, readonly name = "e2e") {
+  constructor(
+    program: string,
+    readonly name = "e2e",
+  ) {
     mkdirSync(workRoot, { recursive: true });
     this.root = mkdtempSync(path.join(workRoot, `${program}-`));
     this.dir = path.join(this.root, "program");
@@ -107,7 +110,9 @@ export class Stack {
     });
     const result = { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
     if (result.code !== 0 && !opts.allowFailure) {
-      throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code}):\n${result.stdout.slice(-6000)}\n${result.stderr.slice(-3000)}`);
+      throw new Error(
+        `pulumi ${args.join(" ")} failed (exit ${result.code}):\n${result.stdout.slice(-6000)}\n${result.stderr.slice(-3000)}`,
+      );
     }
     return result;
   }

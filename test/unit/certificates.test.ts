@@ -49,7 +49,13 @@ describe("issueCertificate", () => {
     const ca = await issueCertificate({ commonName: "ca", isCa: true, keyAlgorithm: "ECDSA-P256", validityHours: 1 });
     const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     await expect(
-      issueCertificate({ commonName: "x", isCa: false, keyAlgorithm: "ECDSA-P256", validityHours: 1, signer: { certPem: ca.certPem, privateKeyPem: p384 } }),
+      issueCertificate({
+        commonName: "x",
+        isCa: false,
+        keyAlgorithm: "ECDSA-P256",
+        validityHours: 1,
+        signer: { certPem: ca.certPem, privateKeyPem: p384 },
+      }),
     ).rejects.toThrow(/unsupported EC curve/);
   });
 });
