@@ -19,8 +19,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` against the committed lock installs exactly the locked versions and leaves the
+  # lock as it is; `npm ci` (npm 11.19) rejects this lock for optional platform packages it does
+  # not record (@rollup/rollup-android-*, ...), though nothing is missing for this platform.
+  log "npm install (from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 log "building the provider (tsc)"
 npx tsc -p tsconfig.json

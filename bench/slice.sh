@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# bench/slice: `pulumi up` of the first slice (a CA, 3 client certificates, the CA file on 3 hosts)
+# against a floor measured in the same run: a minimal hand-written script that does the same host
+# work (openssl CA + the file written over ssh on each host, in parallel). Prints medians and the ratio.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=${BENCH_RUNS:-5}
+bin=${PULUMI_ETCD_BIN:?run through npm run bench}
+bed=${PULUMI_ETCD_BED_DIR:-/var/tmp/pulumi-etcd-bed}
+work=$(mktemp -d /var/tmp/pulumi-etcd-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+status=$(bash "$repo/scripts/bed.sh" status)
+mapfile -t ips < <(node -e 'for (const h of JSON.parse(process.argv[1]).hosts) console.log(h.ip)' "$status")
+
+floor_once() {
+  local d="$work/floor" ip
+  rm -rf "$d" && mkdir -p "$d"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$d/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$d/ca.key" -subj "/CN=bench CA" -days 3650 -out "$d/ca.crt" 2>/dev/null
+  for cn in etcd-admin etcd-healthcheck kube-apiserver-etcd-client; do
+    openssl ecparam -name prime256v1 -genkey -noout -out "$d/$cn.key" 2>/dev/null
+    openssl req -new -key "$d/$cn.key" -subj "/CN=$cn" 2>/dev/null |
+      openssl x509 -req -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 365 -out "$d/$cn.crt" 2>/dev/null
+  done
+  for ip in "${ips[@]}"; do
+    ssh -i "$bed/id_ed25519" -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$bed/known_hosts" \
+      "root@$ip" 'install -d /etc/pulumi-etcd-bench && cat > /etc/pulumi-etcd-bench/ca.crt && chmod 0640 /etc/pulumi-etcd-bench/ca.crt' <"$d/ca.crt" &
+  done
+  wait
+}
+
+cp -r "$repo/test/e2e/programs/slice-ts" "$work/program"
+sed -i "s#\(\.\./\)\+bin#$repo/bin#" "$work/program/Pulumi.yaml"
+sed -i "s#\"\(\.\./\)\+dist/#\"$repo/dist/#" "$work/program/index.ts"
+export PATH="$bin:$PATH" PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=bench \
+  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+mkdir -p "$work/state"
+cd "$work/program"
+pulumi stack init bench --non-interactive >/dev/null
+pulumi config set hosts "$(node -e 'console.log(JSON.stringify(JSON.parse(process.argv[1]).hosts.map(h=>({ip:h.ip,hostKey:h.hostKey}))))' "$status")"
+pulumi config set --secret sshKey <"$bed/id_ed25519"
+pulumi config set path /etc/pulumi-etcd-bench/ca.crt
+
+: >"$work/pulumi.times"
+: >"$work/floor.times"
+for ((r = 1; r <= runs; r++)); do
+  t0=$(now)
+  pulumi up --yes --skip-preview --non-interactive >/dev/null
+  t1=$(now)
+  pulumi destroy --yes --skip-preview --non-interactive >/dev/null
+  floor_once
+  t2=$(now)
+  echo "$t1 - $t0" | bc >>"$work/pulumi.times"
+  echo "$t2 - $(now | sed 's/.*/&/')" >/dev/null
+  echo "$t2 - $t1" | bc >/dev/null
+  # The floor's own time, measured alone.
+  t3=$(now)
+  floor_once
+  t4=$(now)
+  echo "$t4 - $t3" | bc >>"$work/floor.times"
+done
+p=$(median <"$work/pulumi.times")
+f=$(median <"$work/floor.times")
+printf 'bench/slice: %d runs\n' "$runs"
+printf '  pulumi up (CA + 3 client certs + file on %d hosts): median %.2f s\n' "${#ips[@]}" "$p"
+printf '  floor (openssl + ssh, same work):                 median %.2f s\n' "$f"
+printf '  ratio pulumi/floor: %.1f\n' "$(echo "$p / $f" | bc -l)"
