@@ -47,25 +47,19 @@ pulumi config set path /etc/pulumi-etcd-bench/ca.crt
 
 : >"$work/pulumi.times"
 : >"$work/floor.times"
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 for ((r = 1; r <= runs; r++)); do
   t0=$(now)
   pulumi up --yes --skip-preview --non-interactive >/dev/null
-  t1=$(now)
+  sub "$(now)" "$t0" >>"$work/pulumi.times"
   pulumi destroy --yes --skip-preview --non-interactive >/dev/null
+  t0=$(now)
   floor_once
-  t2=$(now)
-  echo "$t1 - $t0" | bc >>"$work/pulumi.times"
-  echo "$t2 - $(now | sed 's/.*/&/')" >/dev/null
-  echo "$t2 - $t1" | bc >/dev/null
-  # The floor's own time, measured alone.
-  t3=$(now)
-  floor_once
-  t4=$(now)
-  echo "$t4 - $t3" | bc >>"$work/floor.times"
+  sub "$(now)" "$t0" >>"$work/floor.times"
 done
 p=$(median <"$work/pulumi.times")
 f=$(median <"$work/floor.times")
-printf 'bench/slice: %d runs\n' "$runs"
-printf '  pulumi up (CA + 3 client certs + file on %d hosts): median %.2f s\n' "${#ips[@]}" "$p"
-printf '  floor (openssl + ssh, same work):                 median %.2f s\n' "$f"
-printf '  ratio pulumi/floor: %.1f\n' "$(echo "$p / $f" | bc -l)"
+printf 'bench/slice: %d runs, pairs alternated in one run\n' "$runs"
+printf '  pulumi up (CA + 3 client certs + file on %d hosts): median %.2f s (all: %s)\n' "${#ips[@]}" "$p" "$(paste -sd' ' "$work/pulumi.times")"
+printf '  floor (openssl + ssh, same work):                 median %.2f s (all: %s)\n' "$f" "$(paste -sd' ' "$work/floor.times")"
+awk -v p="$p" -v f="$f" 'BEGIN { printf "  ratio pulumi/floor: %.1f\n", p / f }'

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmarks: each prints its figures as ratios against a floor measured in the same run.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+bash scripts/setup.sh
+PULUMI_ETCD_BIN=$(bash scripts/toolchain.sh | tail -n 1)
+export PULUMI_ETCD_BIN
+trap 'bash scripts/bed.sh down || true' EXIT
+bash scripts/bed.sh up 3
+for b in bench/*.sh; do bash "$b"; done
