@@ -19,6 +19,8 @@ if [[ $what == e2e || $what == all ]]; then
   export PULUMI_ETCD_BIN
   # Whatever happens, leave no bed behind.
   trap 'bash scripts/bed.sh down || true' EXIT
+  log "bed image (debootstrap once, then cached)"
+  bash scripts/bed.sh image
   log "E2E tests against the bed"
   npx vitest run test/e2e
 fi

@@ -1,7 +1,7 @@
 // E2E harness: the bed (scripts/bed.sh) and real `pulumi` runs with a local file backend and a
 // passphrase secrets provider. Each Stack works on a copy of a program in its own directory, so a
 // test never edits the repository, and cleans up after itself.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 
@@ -26,25 +26,57 @@ export interface Bed {
   hosts: BedHost[];
 }
 
-function bedScript(args: string[], timeoutMs = 300_000): string {
-  return execFileSync("bash", [path.join(repo, "scripts", "bed.sh"), ...args], {
-    encoding: "utf8",
-    timeout: timeoutMs,
-    stdio: ["ignore", "pipe", "inherit"],
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command without blocking the event loop (the test runner's worker must keep answering
+ * while a bed boots or `pulumi up` runs). Bounded by timeoutMs: then the child is killed.
+ */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number; passStderr?: boolean } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", opts.passStderr ? "inherit" : "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 600_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+    child.stdin!.end(opts.stdin ?? "");
   });
 }
 
-export function bedUp(n: number): Bed {
-  bedScript(["up", String(n)]);
-  return JSON.parse(bedScript(["status"])) as Bed;
+async function bedScript(args: string[], timeoutMs = 300_000): Promise<string> {
+  const r = await run("bash", [path.join(repo, "scripts", "bed.sh"), ...args], { timeoutMs, passStderr: true });
+  if (r.code !== 0) throw new Error(`bed.sh ${args.join(" ")} failed (exit ${r.code}): ${r.stdout.slice(-2000)}`);
+  return r.stdout;
 }
 
-export function bedDown(): void {
-  bedScript(["down"]);
+export async function bedUp(n: number): Promise<Bed> {
+  await bedScript(["up", String(n)]);
+  return JSON.parse(await bedScript(["status"])) as Bed;
+}
+
+export async function bedDown(): Promise<void> {
+  await bedScript(["down"]);
 }
 
 /** Runs a command on bed host i (1-based) as root; throws on a non-zero exit. */
-export function onHost(i: number, command: string): string {
+export function onHost(i: number, command: string): Promise<string> {
   return bedScript(["ssh", String(i), command], 120_000);
 }
 
@@ -55,20 +87,21 @@ export function toolchainBin(): string {
   return bin;
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 export class Stack {
   readonly dir: string;
   private readonly root: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(
+  /** Copies the program into its own directory and creates its stack. */
+  static async create(program: string, name = "e2e"): Promise<Stack> {
+    const stack = new Stack(program, name);
+    await stack.pulumi(["stack", "init", name]);
+    return stack;
+  }
+
+  private constructor(
     program: string,
-    readonly name = "e2e",
+    readonly name: string,
   ) {
     mkdirSync(workRoot, { recursive: true });
     this.root = mkdtempSync(path.join(workRoot, `${program}-`));
@@ -95,20 +128,16 @@ export class Stack {
       NODE_PATH: path.join(repo, "node_modules"),
       NO_COLOR: "1",
     };
-    this.pulumi(["stack", "init", name]);
   }
 
   /** Runs pulumi in the program's directory; throws with its output when it fails, unless allowFailure. */
-  pulumi(args: string[], opts: { stdin?: string; allowFailure?: boolean; timeoutMs?: number } = {}): RunResult {
-    const r = spawnSync(toolchainBin() + "/pulumi", [...args, "--non-interactive"], {
+  async pulumi(args: string[], opts: { stdin?: string; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+    const result = await run(toolchainBin() + "/pulumi", [...args, "--non-interactive"], {
       cwd: this.dir,
       env: this.env,
-      input: opts.stdin,
-      encoding: "utf8",
-      timeout: opts.timeoutMs ?? 600_000,
-      maxBuffer: 64 * 1024 * 1024,
+      stdin: opts.stdin,
+      timeoutMs: opts.timeoutMs ?? 600_000,
     });
-    const result = { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
     if (result.code !== 0 && !opts.allowFailure) {
       throw new Error(
         `pulumi ${args.join(" ")} failed (exit ${result.code}):\n${result.stdout.slice(-6000)}\n${result.stderr.slice(-3000)}`,
@@ -117,36 +146,36 @@ export class Stack {
     return result;
   }
 
-  setConfig(key: string, value: string, secret = false): void {
+  async setConfig(key: string, value: string, secret = false): Promise<void> {
     // A secret goes on stdin, never on a command line.
-    if (secret) this.pulumi(["config", "set", "--secret", key], { stdin: value });
-    else this.pulumi(["config", "set", key, value]);
+    if (secret) await this.pulumi(["config", "set", "--secret", key], { stdin: value });
+    else await this.pulumi(["config", "set", key, value]);
   }
 
-  up(): RunResult {
+  up(): Promise<RunResult> {
     return this.pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]);
   }
 
   /** The engine's JSON preview: steps and change summary. */
-  preview(): { steps?: { op: string; urn: string }[]; changeSummary?: Record<string, number> } {
-    return JSON.parse(this.pulumi(["preview", "--json"]).stdout);
+  async preview(): Promise<{ steps?: { op: string; urn: string }[]; changeSummary?: Record<string, number> }> {
+    return JSON.parse((await this.pulumi(["preview", "--json"])).stdout);
   }
 
-  outputs(): Record<string, unknown> {
-    return JSON.parse(this.pulumi(["stack", "output", "--json", "--show-secrets"]).stdout);
+  async outputs(): Promise<Record<string, unknown>> {
+    return JSON.parse((await this.pulumi(["stack", "output", "--json", "--show-secrets"])).stdout);
   }
 
-  exportState(): string {
-    return this.pulumi(["stack", "export"]).stdout;
+  async exportState(): Promise<string> {
+    return (await this.pulumi(["stack", "export"])).stdout;
   }
 
-  destroy(): RunResult {
+  destroy(): Promise<RunResult> {
     return this.pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress"]);
   }
 
   /** Best effort: destroy what is left (after a failed test), then remove the work directory. */
-  cleanup(): void {
-    this.pulumi(["destroy", "--yes", "--skip-preview"], { allowFailure: true, timeoutMs: 300_000 });
+  async cleanup(): Promise<void> {
+    await this.pulumi(["destroy", "--yes", "--skip-preview"], { allowFailure: true, timeoutMs: 300_000 });
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -7,12 +7,12 @@ import { Bed, bedDown, bedLeftovers, bedUp, onHost, repo, Stack } from "./harnes
 
 let bed: Bed;
 
-beforeAll(() => {
-  bed = bedUp(3);
+beforeAll(async () => {
+  bed = await bedUp(3);
 });
 
-afterAll(() => {
-  bedDown();
+afterAll(async () => {
+  await bedDown();
 });
 
 interface Case {
@@ -21,7 +21,7 @@ interface Case {
   mode: string;
   group: string;
   keyType: string;
-  configure(stack: Stack): void;
+  configure(stack: Stack): Promise<void>;
 }
 
 const cases: Case[] = [
@@ -31,8 +31,8 @@ const cases: Case[] = [
     mode: "640",
     group: "adm",
     keyType: "ec",
-    configure(stack) {
-      stack.setConfig("hosts", JSON.stringify(bed.hosts.map((h) => ({ ip: h.ip, hostKey: h.hostKey }))));
+    async configure(stack) {
+      await stack.setConfig("hosts", JSON.stringify(bed.hosts.map((h) => ({ ip: h.ip, hostKey: h.hostKey }))));
     },
   },
   {
@@ -41,13 +41,13 @@ const cases: Case[] = [
     mode: "644",
     group: "root",
     keyType: "rsa",
-    configure(stack) {
-      bed.hosts.forEach((h, i) => {
-        stack.setConfig(`host${i + 1}`, h.ip);
-        stack.setConfig(`host${i + 1}Key`, h.hostKey);
-      });
+    async configure(stack) {
+      for (const [i, h] of bed.hosts.entries()) {
+        await stack.setConfig(`host${i + 1}`, h.ip);
+        await stack.setConfig(`host${i + 1}Key`, h.hostKey);
+      }
       // Cross-language consumption, the way a YAML user adds the package.
-      stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
+      await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
       expect(readFileSync(`${stack.dir}/Pulumi.yaml`, "utf8")).toMatch(/packages:\s*\n\s*etcd:/);
     },
   },
@@ -56,20 +56,20 @@ const cases: Case[] = [
 describe.each(cases)("first slice from $program", (c) => {
   let stack: Stack;
 
-  beforeAll(() => {
-    stack = new Stack(c.program);
-    c.configure(stack);
-    stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+  beforeAll(async () => {
+    stack = await Stack.create(c.program);
+    await c.configure(stack);
+    await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
   });
 
   afterAll(() => stack?.cleanup());
 
-  it("pulumi up issues a CA and writes its certificate on every host with the declared mode and owner", () => {
-    const up = stack.up();
+  it("pulumi up issues a CA and writes its certificate on every host with the declared mode and owner", async () => {
+    const up = await stack.up();
     // Progress from the hosts is visible in the output.
     for (const h of bed.hosts) expect(up.stdout).toContain(`[${h.name} install-file] wrote ${c.path}`);
 
-    const out = stack.outputs();
+    const out = await stack.outputs();
     const caPem = out.caCertPem as string;
     const ca = new X509Certificate(caPem);
     expect(ca.ca).toBe(true);
@@ -88,38 +88,38 @@ describe.each(cases)("first slice from $program", (c) => {
 
     const digest = createHash("sha256").update(caPem).digest("hex");
     expect(out.fileSha256).toEqual([digest, digest, digest]);
-    bed.hosts.forEach((_, i) => {
-      expect(onHost(i + 1, `stat -c '%a %U %G' ${c.path}`).trim()).toBe(`${c.mode} root ${c.group}`);
-      expect(onHost(i + 1, `cat ${c.path}`)).toBe(caPem);
-    });
+    for (let i = 1; i <= bed.hosts.length; i++) {
+      expect((await onHost(i, `stat -c '%a %U %G' ${c.path}`)).trim()).toBe(`${c.mode} root ${c.group}`);
+      expect(await onHost(i, `cat ${c.path}`)).toBe(caPem);
+    }
   });
 
-  it("keeps every private key out of the state file and the output", () => {
-    const state = stack.exportState();
+  it("keeps every private key out of the state file and the output", async () => {
+    const state = await stack.exportState();
     expect(state).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
     expect(state).toContain("ciphertext"); // the keys are there, encrypted
-    const out = stack.pulumi(["stack", "output", "--json"]).stdout;
+    const out = (await stack.pulumi(["stack", "output", "--json"])).stdout;
     expect(out).not.toMatch(/PRIVATE KEY/);
   });
 
-  it("a second preview plans no change", () => {
-    const plan = stack.preview();
+  it("a second preview plans no change", async () => {
+    const plan = await stack.preview();
     const ops = new Set((plan.steps ?? []).map((s) => s.op));
     expect([...ops]).toEqual(["same"]);
     expect(Object.keys(plan.changeSummary ?? {})).toEqual(["same"]);
   });
 
-  it("pulumi destroy removes the file from every host", () => {
-    stack.destroy();
-    bed.hosts.forEach((_, i) => {
-      expect(onHost(i + 1, `test -e ${c.path} && echo present || echo absent`).trim()).toBe("absent");
-    });
+  it("pulumi destroy removes the file from every host", async () => {
+    await stack.destroy();
+    for (let i = 1; i <= bed.hosts.length; i++) {
+      expect((await onHost(i, `test -e ${c.path} && echo present || echo absent`)).trim()).toBe("absent");
+    }
   });
 });
 
 describe("teardown", () => {
-  it("leaves no namespace, mount, link, nspawn or server behind", () => {
-    bedDown();
+  it("leaves no namespace, mount, link, nspawn or server behind", async () => {
+    await bedDown();
     expect(bedLeftovers()).toEqual([]);
   });
 });
