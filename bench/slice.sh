@@ -7,7 +7,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=${BENCH_RUNS:-5}
 bin=${PULUMI_ETCD_BIN:?run through npm run bench}
 bed=${PULUMI_ETCD_BED_DIR:-/var/tmp/pulumi-etcd-bed}
-work=$(mktemp -d /var/tmp/pulumi-etcd-bench.XXXXXX)
+# Inside the repo (ignored by git), so the program resolves @pulumi/pulumi and its types.
+mkdir -p "$repo/test/.work"
+work=$(mktemp -d "$repo/test/.work/bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
@@ -37,8 +39,10 @@ cp -r "$repo/test/e2e/programs/slice-ts" "$work/program"
 sed -i "s#\(\.\./\)\+bin#$repo/bin#" "$work/program/Pulumi.yaml"
 sed -i "s#\"\(\.\./\)\+dist/#\"$repo/dist/#" "$work/program/index.ts"
 export PATH="$bin:$PATH" PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=bench \
-  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true NODE_PATH="$repo/node_modules"
 mkdir -p "$work/state"
+# pulumi's output goes to a log, shown when a step fails.
+quiet() { "$@" >"$work/step.log" 2>&1 || { tail -n 40 "$work/step.log" >&2; exit 1; }; }
 cd "$work/program"
 pulumi stack init bench --non-interactive >/dev/null
 pulumi config set hosts "$(node -e 'console.log(JSON.stringify(JSON.parse(process.argv[1]).hosts.map(h=>({ip:h.ip,hostKey:h.hostKey}))))' "$status")"
@@ -50,9 +54,9 @@ pulumi config set path /etc/pulumi-etcd-bench/ca.crt
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 for ((r = 1; r <= runs; r++)); do
   t0=$(now)
-  pulumi up --yes --skip-preview --non-interactive >/dev/null
+  quiet pulumi up --yes --skip-preview --non-interactive
   sub "$(now)" "$t0" >>"$work/pulumi.times"
-  pulumi destroy --yes --skip-preview --non-interactive >/dev/null
+  quiet pulumi destroy --yes --skip-preview --non-interactive
   t0=$(now)
   floor_once
   sub "$(now)" "$t0" >>"$work/floor.times"

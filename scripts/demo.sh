@@ -7,7 +7,7 @@ cd "$repo"
 log() { printf '[demo %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 bash scripts/setup.sh
-log "toolchain (cold: ~15 min, cached: seconds)"
+log "toolchain (cold: ~6 min, cached: seconds)"
 bin=$(bash scripts/toolchain.sh | tail -n 1)
 log "bed: 3 Debian hosts"
 bash scripts/bed.sh up 3

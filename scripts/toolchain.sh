@@ -61,7 +61,7 @@ tidy_and_build() {
 build_pulumi_cli() {
   local key="pulumi-v$PULUMI_VERSION" dir="$src/pulumi-cli"
   if fresh "$key" "$bin/pulumi"; then log "pulumi v$PULUMI_VERSION: cached"; return; fi
-  log "pulumi v$PULUMI_VERSION: building the CLI from github.com/pulumi/pulumi/pkg/v3 (cold: ~15 min on 2 cores)"
+  log "pulumi v$PULUMI_VERSION: building the CLI from github.com/pulumi/pulumi/pkg/v3 (cold: ~4 min on 2 cores)"
   wrapper_module "$dir" 1.25.11
   cat >>"$dir/go.mod" <<EOF
 
