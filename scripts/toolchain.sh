@@ -159,12 +159,14 @@ write_checksums() {
   (cd "$dist" && sha256sum etcd-v*-linux-amd64.tar.gz >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
 }
 
-# The newest etcd also goes on PATH for the tests (etcdctl against the bed).
-link_newest_etcd() {
-  local newest=${ETCD_VERSIONS%% *} name tool
-  name="etcd-v$newest-linux-amd64"
-  mkdir -p "$cache/etcd/$newest"
-  tar -xzf "$dist/$name.tar.gz" -C "$cache/etcd/$newest" --strip-components=1
+# Unpack each version once (the tests run these), and put the newest on PATH (etcdctl against the bed).
+unpack_etcd() {
+  local v tool newest=${ETCD_VERSIONS%% *}
+  for v in $ETCD_VERSIONS; do
+    rm -rf "$cache/etcd/$v"
+    mkdir -p "$cache/etcd/$v"
+    tar -xzf "$dist/etcd-v$v-linux-amd64.tar.gz" -C "$cache/etcd/$v" --strip-components=1
+  done
   for tool in etcd etcdctl etcdutl; do ln -sfn "$cache/etcd/$newest/$tool" "$bin/$tool"; done
 }
 
@@ -177,17 +179,9 @@ report() {
   done
   local v
   for v in $ETCD_VERSIONS; do
-    log "etcd v$v: $("$cache/etcd/check-$v/etcd" --version | head -n 1)"
+    log "etcd v$v: $("$cache/etcd/$v/etcd" --version | head -n 1)"
   done
   log "etcd tarballs and SHA256SUMS: $dist"
-}
-
-check_etcd_versions() {
-  local v
-  for v in $ETCD_VERSIONS; do
-    mkdir -p "$cache/etcd/check-$v"
-    tar -xzf "$dist/etcd-v$v-linux-amd64.tar.gz" -C "$cache/etcd/check-$v" --strip-components=1
-  done
 }
 
 main() {
@@ -196,8 +190,7 @@ main() {
   build_language_hosts
   for v in $ETCD_VERSIONS; do build_etcd "$v"; done
   write_checksums
-  link_newest_etcd
-  check_etcd_versions
+  unpack_etcd
   report
   log "toolchain ready in $((SECONDS - started)) s"
   printf '%s\n' "$bin"
