@@ -55,6 +55,8 @@ export interface HostScriptArgs {
   delete?: pulumi.Input<HostScriptStep>;
   unreachableOnDelete?: pulumi.Input<"fail" | "skip">;
   timeoutSeconds?: pulumi.Input<number>;
+  /** Updates with the same key run one at a time. */
+  updateLock?: pulumi.Input<string>;
 }
 
 export class HostScript extends pulumi.CustomResource {
@@ -63,5 +65,54 @@ export class HostScript extends pulumi.CustomResource {
 
   constructor(name: string, args: HostScriptArgs, opts?: pulumi.CustomResourceOptions) {
     super("etcd:host:HostScript", name, { ...args, connection: secretConnection(args.connection), outputs: undefined }, opts);
+  }
+}
+
+export interface BootstrapArgs {
+  clusterName: pulumi.Input<string>;
+  members: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; peerUrls: pulumi.Input<pulumi.Input<string>[]> }>[]>;
+}
+
+/** The facts fixed at a cluster's birth: the initial members and a unique cluster token. Never updated. */
+export class Bootstrap extends pulumi.CustomResource {
+  declare readonly token: pulumi.Output<string>;
+  declare readonly initialCluster: pulumi.Output<string>;
+  declare readonly initialMembers: pulumi.Output<string[]>;
+
+  constructor(name: string, args: BootstrapArgs, opts?: pulumi.CustomResourceOptions) {
+    super("etcd:cluster:Bootstrap", name, { ...args, token: undefined, initialCluster: undefined, initialMembers: undefined }, opts);
+  }
+}
+
+export interface HealthGateMember {
+  name: pulumi.Input<string>;
+  endpoint: pulumi.Input<string>;
+  peerUrls: pulumi.Input<pulumi.Input<string>[]>;
+  connection: HostConnection;
+}
+
+export interface HealthGateArgs {
+  clusterName: pulumi.Input<string>;
+  members: HealthGateMember[];
+  caCertPem: pulumi.Input<string>;
+  clientCertPem: pulumi.Input<string>;
+  clientKeyPem: pulumi.Input<string>;
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Waits until the members form one healthy cluster with exactly one leader. */
+export class HealthGate extends pulumi.CustomResource {
+  declare readonly clusterId: pulumi.Output<string>;
+  declare readonly leader: pulumi.Output<string>;
+
+  constructor(name: string, args: HealthGateArgs, opts?: pulumi.CustomResourceOptions) {
+    const inputs = {
+      ...args,
+      members: args.members.map((m) => ({ ...m, connection: secretConnection(m.connection) })),
+      clientKeyPem: pulumi.secret(args.clientKeyPem),
+      clusterId: undefined,
+      leader: undefined,
+    };
+    super("etcd:cluster:HealthGate", name, inputs, { ...opts, additionalSecretOutputs: ["clientKeyPem"] });
   }
 }

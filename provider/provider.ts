@@ -6,13 +6,17 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { construct } from "./construct";
 import { packageRoot } from "./host/scripts";
 import { engineLog } from "./engineLog";
+import { bootstrapResource } from "./resources/bootstrap";
 import { certificate } from "./resources/certificate";
 import { Context, ResourceHandler } from "./resources/handler";
+import { healthGateResource } from "./resources/healthGate";
 import { hostScriptResource } from "./resources/hostScript";
 
 const handlers: Record<string, ResourceHandler> = {
   "etcd:tls:Certificate": certificate,
   "etcd:host:HostScript": hostScriptResource,
+  "etcd:cluster:Bootstrap": bootstrapResource,
+  "etcd:cluster:HealthGate": healthGateResource,
 };
 
 /** urn:pulumi:stack::project::parent$type::name → type */

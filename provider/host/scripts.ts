@@ -19,6 +19,15 @@ export function hostScript(name: string): { text: string; sha256: string } {
   if (!NAME.test(name)) throw new Error(`invalid host script name ${JSON.stringify(name)}`);
   const file = path.join(packageRoot(), "hosts", `${name}.sh`);
   if (!existsSync(file)) throw new Error(`unknown host script ${JSON.stringify(name)} (no ${file})`);
-  const text = readFileSync(file, "utf8");
+  const text = expandIncludes(readFileSync(file, "utf8"));
   return { text, sha256: createHash("sha256").update(text).digest("hex") };
+}
+
+/** `# include: lib/x.sh` lines pull in a shared library (one level), so the host gets one self-contained script. */
+function expandIncludes(text: string): string {
+  return text.replace(/^# include: (lib\/[a-z][a-z0-9-]*\.sh)$/gm, (_line, rel: string) => {
+    const lib = path.join(packageRoot(), "hosts", rel);
+    if (!existsSync(lib)) throw new Error(`host script include ${rel} not found`);
+    return `# --- ${rel} ---\n${readFileSync(lib, "utf8").replace(/^#!.*\n/, "")}# --- end ${rel} ---`;
+  });
 }

@@ -1,0 +1,206 @@
+// EtcdCluster: a secure etcd cluster on hosts you list. Validates everything at construct time
+// (so `pulumi preview` fails before any host is touched), checks every host before any is written
+// to, bootstraps the members in parallel and returns only when the cluster is healthy.
+import * as pulumi from "@pulumi/pulumi";
+import { validateCluster } from "../planning/clusterSpec";
+import { DEFAULT_DATA_DIR, peerUrls, Tuning } from "../planning/etcdConfig";
+import { Ports, withDefaults } from "../planning/ports";
+import { DEFAULT_VERSION, normalize } from "../planning/versions";
+import { HostConnection } from "./connection";
+import { ClientCertificate, EtcdCA } from "./etcdCA";
+import { EtcdMember } from "./etcdMember";
+import { known, knownEach } from "./plain";
+import { Bootstrap, HealthGate, HostScript } from "./resources";
+
+export interface EtcdClusterMember {
+  /** etcd member name: lowercase letters, digits, '-', '.'. */
+  name: string;
+  connection: HostConnection;
+  /** Addresses etcd advertises (IPv4, IPv6 or DNS names); default the SSH host. */
+  addresses?: pulumi.Input<string>[];
+  hostname?: string;
+  extraSans?: string[];
+}
+
+export interface EtcdClusterArgs {
+  members: EtcdClusterMember[];
+  /** etcd version; default the newest the package pins a checksum for. */
+  version?: string;
+  sha256?: string;
+  downloadUrl?: string;
+  tarballPath?: string;
+  /** The CA: an EtcdCA, or an existing CA certificate and key (e.g. kubeadm's). Created when not given. */
+  ca?: EtcdCA | { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
+  keyAlgorithm?: pulumi.Input<string>;
+  ports?: Partial<Ports>;
+  tuning?: Tuning;
+  dataDir?: string;
+  purgeDataOnDestroy?: boolean;
+  minFreeDiskMb?: number;
+  startTimeoutSeconds?: number;
+  healthTimeoutSeconds?: number;
+}
+
+export interface ClusterMemberInfo {
+  name: string;
+  host: string;
+  peerUrls: string[];
+  clientUrls: string[];
+}
+
+export class EtcdCluster extends pulumi.ComponentResource {
+  readonly clientEndpoints: pulumi.Output<string[]>;
+  readonly caCertPem: pulumi.Output<string>;
+  /** Client certificate for etcdctl (private key secret). */
+  readonly admin: ClientCertificate;
+  readonly members: pulumi.Output<ClusterMemberInfo[]>;
+  /** `export ETCDCTL_...` lines; save the CA and admin certificate/key beside them. */
+  readonly etcdctlEnv: pulumi.Output<string>;
+  readonly clusterId: pulumi.Output<string>;
+  readonly version: string;
+  readonly memberResources: EtcdMember[];
+
+  constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etcd:index:EtcdCluster", name, {}, opts);
+    const version = normalize(args.version ?? DEFAULT_VERSION);
+    this.version = version;
+    const ports = withDefaults(args.ports);
+    const findings = validateCluster({
+      members: args.members?.map((m) => ({
+        name: known(m.name),
+        host: known(m.connection?.host),
+        addresses: m.addresses ? knownEach(m.addresses) : undefined,
+      })),
+      version,
+      sha256: args.sha256,
+      ports,
+      tuning: args.tuning,
+      dataDir: args.dataDir,
+    });
+    if (!Array.isArray(args.members)) findings.errors.unshift("members is required: list 1, 3 or 5 members");
+    if (findings.errors.length > 0) {
+      throw new Error(`EtcdCluster ${name}: invalid inputs, nothing was changed:\n  - ${findings.errors.join("\n  - ")}`);
+    }
+    for (const w of findings.warnings) void pulumi.log.warn(`EtcdCluster ${name}: ${w}`, this);
+    const child = { parent: this };
+
+    const ca = args.ca instanceof EtcdCA ? args.ca : new EtcdCA(`${name}`, { existing: args.ca, keyAlgorithm: args.keyAlgorithm }, child);
+    this.caCertPem = ca.certPem;
+    this.admin = ca.admin;
+
+    const addressesOf = (m: EtcdClusterMember) => pulumi.all(m.addresses ?? [m.connection.host]);
+    const boot = new Bootstrap(
+      `${name}-bootstrap`,
+      {
+        clusterName: name,
+        members: args.members.map((m) => ({
+          name: m.name,
+          peerUrls: addressesOf(m).apply((a) => peerUrls({ addresses: a, ports })),
+        })),
+      },
+      child,
+    );
+
+    const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
+    // Every host passes its checks before anything is written to any of them.
+    const preflights = args.members.map(
+      (m) =>
+        new HostScript(
+          `${name}-${m.name}-preflight`,
+          {
+            connection: m.connection,
+            create: {
+              script: "etcd-preflight",
+              env: {
+                PE_NAME: m.name,
+                PE_TOKEN: boot.token,
+                PE_DATA_DIR: dataDir,
+                PE_PORTS: `${ports.client} ${ports.peer} ${ports.metrics}`,
+                PE_MIN_FREE_MB: String(args.minFreeDiskMb ?? 1024),
+              },
+            },
+          },
+          child,
+        ),
+    );
+
+    this.memberResources = args.members.map(
+      (m) =>
+        new EtcdMember(
+          `${name}-${m.name}`,
+          {
+            memberName: m.name,
+            connection: m.connection,
+            addresses: m.addresses,
+            hostname: m.hostname,
+            extraSans: m.extraSans,
+            version,
+            sha256: args.sha256,
+            downloadUrl: args.downloadUrl,
+            tarballPath: args.tarballPath,
+            bootstrap: { initialCluster: boot.initialCluster, token: boot.token, state: "new" },
+            ca: { certPem: ca.certPem, privateKeyPem: ca.privateKeyPem },
+            keyAlgorithm: args.keyAlgorithm,
+            ports,
+            tuning: args.tuning,
+            dataDir,
+            purgeDataOnDestroy: args.purgeDataOnDestroy,
+            minFreeDiskMb: args.minFreeDiskMb,
+            startTimeoutSeconds: args.startTimeoutSeconds,
+            installAfter: preflights,
+            restartLock: boot.token,
+          },
+          child,
+        ),
+    );
+
+    const gate = new HealthGate(
+      `${name}-health`,
+      {
+        clusterName: name,
+        members: this.memberResources.map((mr, i) => ({
+          name: mr.memberName,
+          endpoint: mr.clientUrls.apply((u) => u[0]),
+          peerUrls: mr.peerUrls,
+          connection: args.members[i].connection,
+        })),
+        caCertPem: ca.certPem,
+        clientCertPem: ca.healthcheck.certPem,
+        clientKeyPem: ca.healthcheck.privateKeyPem,
+        timeoutSeconds: args.healthTimeoutSeconds,
+      },
+      { ...child, dependsOn: this.memberResources.map((m) => m.service) },
+    );
+    this.clusterId = gate.clusterId;
+
+    this.members = pulumi.all(
+      this.memberResources.map((mr, i) =>
+        pulumi.all([mr.peerUrls, mr.clientUrls, args.members[i].connection.host]).apply(([peerUrls, clientUrls, host]) => ({
+          name: mr.memberName,
+          host,
+          peerUrls,
+          clientUrls,
+        })),
+      ),
+    );
+    // Outputs read after the gate: a consumer that uses the endpoints gets a healthy cluster.
+    this.clientEndpoints = pulumi.all([this.members, gate.clusterId]).apply(([ms]) => ms.map((m) => m.clientUrls[0]));
+    this.etcdctlEnv = this.clientEndpoints.apply((eps) =>
+      [
+        `export ETCDCTL_API=3`,
+        `export ETCDCTL_ENDPOINTS=${eps.join(",")}`,
+        `export ETCDCTL_CACERT=ca.crt   # the caCertPem output`,
+        `export ETCDCTL_CERT=admin.crt  # admin.certPem`,
+        `export ETCDCTL_KEY=admin.key   # admin.privateKeyPem (secret)`,
+      ].join("\n"),
+    );
+    this.registerOutputs({
+      clientEndpoints: this.clientEndpoints,
+      caCertPem: this.caCertPem,
+      admin: this.admin,
+      members: this.members,
+      etcdctlEnv: this.etcdctlEnv,
+      clusterId: this.clusterId,
+    });
+  }
+}

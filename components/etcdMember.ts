@@ -1,0 +1,211 @@
+// EtcdMember: one etcd member on one host. Its certificates (issued from a CA, or supplied), the
+// binaries (sha256-checked), the PKI files, the config and the systemd unit. Usable alone, with
+// bootstrap facts and certificates the user supplies; EtcdCluster composes several.
+import * as pulumi from "@pulumi/pulumi";
+import { isIpAddress } from "../planning/addresses";
+import { clientUrls, DEFAULT_DATA_DIR, peerUrls, renderConfig, renderUnit, Tuning } from "../planning/etcdConfig";
+import { Ports, withDefaults } from "../planning/ports";
+import { checksumsFor, DEFAULT_DOWNLOAD_URL, normalize } from "../planning/versions";
+import { HostConnection } from "./connection";
+import { Certificate, HostScript } from "./resources";
+
+export interface MemberCertificates {
+  caCertPem: pulumi.Input<string>;
+  serverCertPem: pulumi.Input<string>;
+  serverKeyPem: pulumi.Input<string>;
+  peerCertPem: pulumi.Input<string>;
+  peerKeyPem: pulumi.Input<string>;
+}
+
+export interface EtcdMemberArgs {
+  /** The etcd member name; default the resource name. */
+  memberName?: string;
+  connection: HostConnection;
+  /** Addresses etcd advertises (IPs or DNS names); the first is the peer URL. Default: the SSH host. */
+  addresses?: pulumi.Input<string>[];
+  /** Host name put in the certificates; default the member name. */
+  hostname?: string;
+  /** More names or IPs for the server certificate. */
+  extraSans?: string[];
+  version: string;
+  /** sha256 of the release tarball; default the checksum the package pins for `version`. */
+  sha256?: string;
+  /** Release URL template ({version}, {arch}); default etcd's GitHub releases. */
+  downloadUrl?: string;
+  /** A tarball already on the host ({version}, {arch} replaced), for air-gapped sites. */
+  tarballPath?: string;
+  /** The cluster's birth facts: initial-cluster, its token, and "new" (bootstrap) or "existing" (join). */
+  bootstrap: { initialCluster: pulumi.Input<string>; token: pulumi.Input<string>; state: pulumi.Input<"new" | "existing"> };
+  /** A CA to issue the server and peer certificates from... */
+  ca?: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
+  /** ...or certificates you supply. */
+  certificates?: MemberCertificates;
+  keyAlgorithm?: pulumi.Input<string>;
+  certValidityHours?: pulumi.Input<number>;
+  /** Change to re-issue the member's certificates. */
+  certRotation?: pulumi.Input<number>;
+  ports?: Partial<Ports>;
+  tuning?: Tuning;
+  dataDir?: string;
+  /** Delete the data dir on destroy instead of archiving it. */
+  purgeDataOnDestroy?: boolean;
+  minFreeDiskMb?: number;
+  /** How long a start may take (a new cluster's first member waits for its peers). Default 300 s. */
+  startTimeoutSeconds?: number;
+  /** Resources the install waits for (EtcdCluster: every member's preflight). */
+  installAfter?: pulumi.Resource[];
+  /** Key under which config updates restart members one at a time. */
+  restartLock?: pulumi.Input<string>;
+}
+
+export class EtcdMember extends pulumi.ComponentResource {
+  readonly memberName: string;
+  readonly peerUrls: pulumi.Output<string[]>;
+  readonly clientUrls: pulumi.Output<string[]>;
+  /** sha256 of the installed etcd binary, as measured on the host. */
+  readonly etcdSha256: pulumi.Output<string>;
+  readonly arch: pulumi.Output<string>;
+  readonly serverCertNotAfter?: pulumi.Output<string>;
+  /** The running service; depend on it to act after the member started. */
+  readonly service: HostScript;
+
+  constructor(name: string, args: EtcdMemberArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etcd:index:EtcdMember", name, {}, opts);
+    const child = { parent: this };
+    const memberName = args.memberName ?? name;
+    this.memberName = memberName;
+    if (!args.ca === !args.certificates)
+      throw new Error(`EtcdMember ${name}: give exactly one of ca (to issue certificates) or certificates`);
+    const version = normalize(args.version);
+    const ports = withDefaults(args.ports);
+    const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
+    const addresses = pulumi.all(args.addresses ?? [args.connection.host]);
+    this.peerUrls = addresses.apply((a) => peerUrls({ addresses: a, ports }));
+    this.clientUrls = addresses.apply((a) => clientUrls({ addresses: a, ports }));
+
+    let pki: MemberCertificates;
+    if (args.ca) {
+      const sans = addresses.apply((a) => {
+        const all = [...a, ...(args.extraSans ?? []), args.hostname ?? memberName, "localhost", "127.0.0.1", "::1"];
+        return {
+          ips: [...new Set(all.filter(isIpAddress))],
+          dns: [...new Set(all.filter((x) => !isIpAddress(x)))],
+        };
+      });
+      // Server and peer certificates carry both usages: peers connect both ways, and etcd's gRPC
+      // gateway presents the server certificate as a client.
+      const issue = (kind: string) =>
+        new Certificate(
+          `${name}-${kind}`,
+          {
+            commonName: `${memberName}`,
+            keyAlgorithm: args.keyAlgorithm,
+            validityHours: args.certValidityHours ?? 365 * 24,
+            dnsNames: sans.dns,
+            ipAddresses: sans.ips,
+            usages: ["server", "client"],
+            signerCertPem: args.ca!.certPem,
+            signerPrivateKeyPem: args.ca!.privateKeyPem,
+            rotation: args.certRotation,
+          },
+          child,
+        );
+      const server = issue("server");
+      const peer = issue("peer");
+      this.serverCertNotAfter = server.notAfter;
+      pki = {
+        caCertPem: args.ca.certPem,
+        serverCertPem: server.certPem,
+        serverKeyPem: server.privateKeyPem,
+        peerCertPem: peer.certPem,
+        peerKeyPem: peer.privateKeyPem,
+      };
+    } else {
+      pki = args.certificates!;
+    }
+
+    const identity = {
+      PE_NAME: memberName,
+      PE_TOKEN: args.bootstrap.token,
+      PE_DATA_DIR: dataDir,
+      PE_PORTS: `${ports.client} ${ports.peer} ${ports.metrics}`,
+      PE_MIN_FREE_MB: String(args.minFreeDiskMb ?? 1024),
+    };
+    const checksums = checksumsFor(version, args.sha256);
+    const url = (args.downloadUrl ?? DEFAULT_DOWNLOAD_URL).replace(/\{version\}/g, version);
+    const installEnv = {
+      ...identity,
+      PE_VERSION: version,
+      PE_URL: args.tarballPath ? "" : url,
+      PE_TARBALL: (args.tarballPath ?? "").replace(/\{version\}/g, version),
+      PE_SHA256_AMD64: checksums.amd64,
+      PE_SHA256_ARM64: checksums.arm64,
+    };
+    const install = new HostScript(
+      `${name}-install`,
+      {
+        connection: args.connection,
+        create: { script: "etcd-install", env: installEnv },
+        delete: { script: "etcd-uninstall", env: { PE_VERSION: version } },
+      },
+      { ...child, dependsOn: args.installAfter },
+    );
+    this.etcdSha256 = install.outputs.apply((o) => o.etcdSha256);
+    this.arch = install.outputs.apply((o) => o.arch);
+
+    const bundle = pulumi
+      .all([pki.caCertPem, pki.serverCertPem, pki.serverKeyPem, pki.peerCertPem, pki.peerKeyPem])
+      .apply(([ca, sc, sk, pc, pk]) =>
+        [
+          ["ca.crt", ca],
+          ["server.crt", sc],
+          ["server.key", sk],
+          ["peer.crt", pc],
+          ["peer.key", pk],
+        ]
+          .map(([f, pem]) => `#pe-file ${f}\n${pem.trim()}\n`)
+          .join(""),
+      );
+    const files = new HostScript(
+      `${name}-pki`,
+      {
+        connection: args.connection,
+        create: { script: "etcd-pki", stdin: pulumi.secret(bundle) },
+        delete: { script: "etcd-pki-remove" },
+      },
+      { ...child, dependsOn: [install] },
+    );
+
+    const layout = { name: memberName, ports, dataDir, version };
+    const config = pulumi
+      .all([addresses, args.bootstrap.initialCluster, args.bootstrap.token, args.bootstrap.state])
+      .apply(([a, initialCluster, token, state]) =>
+        renderConfig({ ...layout, addresses: a }, { initialCluster, token, state }, args.tuning),
+      );
+    const serviceEnv = (phase: string) => ({
+      PE_PHASE: phase,
+      PE_NAME: memberName,
+      PE_TOKEN: args.bootstrap.token,
+      PE_DATA_DIR: dataDir,
+      PE_CONFIG: config,
+      PE_UNIT: renderUnit(layout),
+      PE_START_TIMEOUT: String(args.startTimeoutSeconds ?? 300),
+    });
+    this.service = new HostScript(
+      `${name}-service`,
+      {
+        connection: args.connection,
+        create: { script: "etcd-service", env: serviceEnv("create") },
+        update: { script: "etcd-service", env: serviceEnv("update") },
+        delete: {
+          script: "etcd-service-remove",
+          env: { PE_DATA_DIR: dataDir, PE_PURGE: args.purgeDataOnDestroy ? "true" : "false" },
+        },
+        updateLock: args.restartLock,
+        timeoutSeconds: (args.startTimeoutSeconds ?? 300) + 120,
+      },
+      { ...child, dependsOn: [files] },
+    );
+    this.registerOutputs({ peerUrls: this.peerUrls, clientUrls: this.clientUrls, etcdSha256: this.etcdSha256, arch: this.arch });
+  }
+}

@@ -1,0 +1,76 @@
+// The provider's view of a live cluster, over mTLS with etcd3. Plain TypeScript, no Pulumi types.
+// Status must come from a client bound to one member (a pooled client answers from any member).
+import { noop } from "cockatiel";
+import { Etcd3 } from "etcd3";
+
+export interface ClientTls {
+  caCertPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface MemberProbe {
+  endpoint: string;
+  ok: boolean;
+  error?: string;
+  memberId?: string;
+  clusterId?: string;
+  leaderId?: string;
+  isLearner?: boolean;
+  version?: string;
+  raftIndex?: string;
+}
+
+export interface LiveMember {
+  id: string;
+  name: string;
+  peerUrls: string[];
+  clientUrls: string[];
+  isLearner: boolean;
+}
+
+/** A client with no retries of its own (callers decide how long to wait) and a deadline per call. */
+export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000): Etcd3 {
+  return new Etcd3({
+    hosts: endpoints,
+    credentials: {
+      rootCertificate: Buffer.from(tls.caCertPem),
+      certChain: Buffer.from(tls.certPem),
+      privateKey: Buffer.from(tls.keyPem),
+    },
+    dialTimeout: callTimeoutMs,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
+    faultHandling: { global: noop, host: () => noop },
+  });
+}
+
+export async function probeMember(endpoint: string, tls: ClientTls): Promise<MemberProbe> {
+  const client = etcdClient([endpoint], tls);
+  try {
+    const s = await client.maintenance.status();
+    return {
+      endpoint,
+      ok: true,
+      memberId: s.header.member_id,
+      clusterId: s.header.cluster_id,
+      leaderId: s.leader,
+      isLearner: s.isLearner,
+      version: s.version,
+      raftIndex: s.raftIndex,
+    };
+  } catch (e) {
+    return { endpoint, ok: false, error: (e as Error).message.split("\n")[0] };
+  } finally {
+    client.close();
+  }
+}
+
+export async function listMembers(endpoints: string[], tls: ClientTls): Promise<LiveMember[]> {
+  const client = etcdClient(endpoints, tls);
+  try {
+    const r = await client.cluster.memberList({ linearizable: true } as never);
+    return r.members.map((m) => ({ id: m.ID, name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs, isLearner: !!m.isLearner }));
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,113 @@
+// etcd:cluster:HealthGate: `pulumi up` returns only when the declared members form one healthy
+// cluster with exactly one leader. On failure the error shows the failing members' journal tails.
+import { ClientTls, etcdClient, listMembers, LiveMember, probeMember } from "../etcd/client";
+import { ExpectedMember, HealthVerdict, judgeHealth } from "../etcd/health";
+import { hostScript } from "../host/scripts";
+import { runScript, SshConnection } from "../host/ssh";
+import { reveal, sameValue } from "../secrets";
+import { changedKeys, Context, ResourceHandler } from "./handler";
+
+interface Inputs {
+  clusterName: string;
+  members: (ExpectedMember & { connection: SshConnection })[];
+  caCertPem: string;
+  clientCertPem: string;
+  clientKeyPem: string;
+  timeoutSeconds?: number;
+}
+
+async function quorumRead(endpoints: string[], tls: ClientTls): Promise<string | undefined> {
+  const client = etcdClient(endpoints, tls);
+  try {
+    await client.get("health").string(); // what `etcdctl endpoint health` does: a linearizable read
+    return undefined;
+  } catch (e) {
+    return `a linearizable read failed (no quorum?): ${(e as Error).message.split("\n")[0]}`;
+  } finally {
+    client.close();
+  }
+}
+
+export async function checkHealth(inputs: Inputs): Promise<HealthVerdict> {
+  const tls = { caCertPem: inputs.caCertPem, certPem: inputs.clientCertPem, keyPem: inputs.clientKeyPem };
+  const endpoints = inputs.members.map((m) => m.endpoint);
+  const probes = await Promise.all(endpoints.map((e) => probeMember(e, tls)));
+  let members: LiveMember[] | Error;
+  try {
+    members = await listMembers(endpoints, tls);
+  } catch (e) {
+    members = e as Error;
+  }
+  const verdict = judgeHealth(inputs.members, probes, members);
+  if (verdict.healthy) {
+    const readProblem = await quorumRead(endpoints, tls);
+    if (readProblem) return { ...verdict, healthy: false, problems: [readProblem] };
+  }
+  return verdict;
+}
+
+async function journalOf(m: Inputs["members"][number]): Promise<string> {
+  try {
+    const r = await runScript(m.connection, {
+      script: hostScript("etcd-journal").text,
+      name: "etcd-journal",
+      env: { PE_LINES: "20" },
+      timeoutMs: 30_000,
+    });
+    return r.stdout.trim();
+  } catch (e) {
+    return `(journal not available: ${(e as Error).message})`;
+  }
+}
+
+async function gate(ctx: Context, wire: Record<string, unknown>) {
+  const inputs = reveal<Inputs>(wire);
+  const timeoutMs = (inputs.timeoutSeconds ?? 180) * 1000;
+  const start = Date.now();
+  let nextNote = start + 10_000;
+  await ctx.log(`health gate: waiting for ${inputs.members.length} member(s) of ${inputs.clusterName} to be healthy with one leader`);
+  for (;;) {
+    const v = await checkHealth(inputs);
+    if (v.healthy) {
+      await ctx.log(
+        `cluster ${inputs.clusterName} healthy: ${inputs.members.length} voter(s), leader ${v.leader}, cluster ID ${v.clusterId} (${((Date.now() - start) / 1000).toFixed(1)} s)`,
+      );
+      return { clusterId: v.clusterId ?? "", leader: v.leader ?? "" };
+    }
+    if (Date.now() - start > timeoutMs) {
+      const suspects = v.suspects.length > 0 ? inputs.members.filter((m) => v.suspects.includes(m.name)) : inputs.members;
+      const journals = await Promise.all(suspects.map(async (m) => `--- ${m.name} (${m.connection.host}) ---\n${await journalOf(m)}`));
+      throw new Error(
+        `cluster ${inputs.clusterName} is not healthy after ${inputs.timeoutSeconds ?? 180} s:\n  - ${v.problems.join("\n  - ")}\n` +
+          `journal of ${suspects.map((m) => m.name).join(", ")}:\n${journals.join("\n")}`,
+      );
+    }
+    if (Date.now() >= nextNote) {
+      await ctx.log(`health gate: still waiting: ${v.problems.join("; ")}`);
+      nextNote = Date.now() + 10_000;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export const healthGateResource: ResourceHandler = {
+  async check(news) {
+    return { inputs: news };
+  },
+  async diff(olds, news) {
+    const oldIn = { ...olds };
+    delete oldIn.clusterId;
+    delete oldIn.leader;
+    // Waiting longer is not a change to the cluster.
+    const changed = changedKeys(oldIn, news, sameValue).filter((k) => k !== "timeoutSeconds");
+    return { changes: changed.length > 0 };
+  },
+  async create(ctx, wire) {
+    const result = await gate(ctx, wire);
+    return { id: `${reveal<Inputs>(wire).clusterName}-health`, outs: { ...wire, ...result } };
+  },
+  async update(ctx, _id, _olds, news) {
+    return { outs: { ...news, ...(await gate(ctx, news)) } };
+  },
+  async delete() {},
+};

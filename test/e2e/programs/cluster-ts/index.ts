@@ -1,0 +1,40 @@
+// E2E program: an EtcdCluster on bed hosts, shaped by stack config.
+import * as pulumi from "@pulumi/pulumi";
+import { EtcdCluster } from "../../../../dist/components";
+
+interface MemberConfig {
+  name: string;
+  ip: string;
+  hostKey: string;
+  addresses?: string[];
+}
+const config = new pulumi.Config();
+const members = config.requireObject<MemberConfig[]>("members");
+const sshKey = config.requireSecret("sshKey");
+
+const cluster = new EtcdCluster(config.get("clusterName") ?? "etcd", {
+  members: members.map((m) => ({
+    name: m.name,
+    connection: { host: m.ip, user: "root", privateKey: sshKey, hostKey: m.hostKey },
+    addresses: m.addresses,
+  })),
+  version: config.get("version"),
+  sha256: config.get("sha256"),
+  downloadUrl: config.get("downloadUrl"),
+  ports: config.getObject("ports"),
+  tuning: config.getObject("tuning"),
+  dataDir: config.get("dataDir"),
+  purgeDataOnDestroy: config.getBoolean("purgeDataOnDestroy"),
+  healthTimeoutSeconds: config.getNumber("healthTimeoutSeconds"),
+  startTimeoutSeconds: config.getNumber("startTimeoutSeconds"),
+});
+
+export const clientEndpoints = cluster.clientEndpoints;
+export const caCertPem = cluster.caCertPem;
+export const adminCertPem = cluster.admin.certPem;
+export const adminKeyPem = cluster.admin.privateKeyPem;
+export const adminNotAfter = cluster.admin.notAfter;
+export const memberList = cluster.members;
+export const etcdctlEnv = cluster.etcdctlEnv;
+export const clusterId = cluster.clusterId;
+export const etcdSha256 = cluster.memberResources.map((m) => m.etcdSha256);
