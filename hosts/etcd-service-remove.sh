@@ -23,7 +23,7 @@ if [[ -d $PE_DATA_DIR ]]; then
     rm -rf "$PE_DATA_DIR"
     log "purged data dir $PE_DATA_DIR (purgeDataOnDestroy)"
   elif [[ -n $(ls -A "$PE_DATA_DIR") ]]; then
-    archive="$PE_DATA_DIR.archived-$(date -u +%Y%m%dT%H%M%SZ)"
+    archive=$(archive_path "$PE_DATA_DIR" archived)
     mv "$PE_DATA_DIR" "$archive"
     log "archived data dir to $archive"
   else

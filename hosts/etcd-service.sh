@@ -62,7 +62,7 @@ else
       rm -f "$PE_UNIT_PATH" "$PE_CONFIG_PATH" "$PE_IDENTITY" "$PE_UNIT_PATH.pe-prev" "$PE_CONFIG_PATH.pe-prev"
       systemctl daemon-reload
       if [[ -n $(ls -A "$PE_DATA_DIR") ]]; then
-        failed="$PE_DATA_DIR.failed-$(date -u +%Y%m%dT%H%M%SZ)"
+        failed=$(archive_path "$PE_DATA_DIR" failed)
         mv "$PE_DATA_DIR" "$failed"
         log "rolled back: unit removed, the data dir of this failed start kept as $failed"
       else

@@ -23,3 +23,14 @@ install_content() {
     echo changed
   fi
 }
+# A new, unused path "$1.<label>-<UTC time>" for keeping an old directory (never overwrites one).
+archive_path() {
+  local base path n=1
+  base="$1.$2-$(date -u +%Y%m%dT%H%M%SZ)"
+  path=$base
+  while [[ -e $path ]]; do
+    path="$base.$n"
+    n=$((n + 1))
+  done
+  echo "$path"
+}
