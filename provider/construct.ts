@@ -3,7 +3,7 @@
 // in their own process.
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { EtcdCA, TrustedCaFile } from "../components";
+import { EtcdCA, EtcdCluster, TrustedCaFile } from "../components";
 
 type Factory = (
   name: string,
@@ -22,6 +22,20 @@ const factories: Record<string, Factory> = {
         admin: ca.admin,
         healthcheck: ca.healthcheck,
         apiserverEtcdClient: ca.apiserverEtcdClient,
+      },
+    };
+  },
+  "etcd:index:EtcdCluster": (name, inputs, opts) => {
+    const c = new EtcdCluster(name, inputs as never, opts);
+    return {
+      urn: c.urn,
+      state: {
+        clientEndpoints: c.clientEndpoints,
+        caCertPem: c.caCertPem,
+        admin: c.admin,
+        members: c.members,
+        etcdctlEnv: c.etcdctlEnv,
+        clusterId: c.clusterId,
       },
     };
   },

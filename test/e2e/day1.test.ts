@@ -14,7 +14,7 @@ import {
   sshSessions,
   withClient,
 } from "./cluster";
-import { Bed, bedDown, bedLeftovers, bedUp, onHost, Stack } from "./harness";
+import { Bed, bedDown, bedLeftovers, bedUp, onHost, repo, Stack } from "./harness";
 
 const V36 = "3.6.16";
 const V35 = "3.5.35";
@@ -250,6 +250,68 @@ describe("1-member cluster, etcd 3.5, IPv6 addresses", () => {
     const down = await stack.destroy();
     expect(down.stdout).toMatch(/purged data dir \/var\/lib\/etcd/);
     expect((await onHost(4, "ls -d /var/lib/etcd* 2>/dev/null | wc -l")).trim()).toBe("0");
+  });
+});
+
+describe("EtcdCluster from a YAML program, through the package schema", () => {
+  let stack: Stack;
+  afterAll(() => stack?.cleanup());
+
+  it("pulumi up from YAML bootstraps a working member with the tuning given", async () => {
+    stack = await Stack.create("cluster-yaml", "yaml");
+    await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+    await stack.setConfig("host", bed.hosts[3].ip);
+    await stack.setConfig("hostKey", bed.hosts[3].hostKey);
+    await stack.setConfig("sha256", sums[tarball(V36)]);
+    await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
+    await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
+    await stack.up();
+    const out = await clusterOutputs(stack);
+    await expectWorkingCluster(out, ["yaml-1"]);
+    expect(await onHost(4, "grep -E '^(snapshot-count|auto-compaction-mode|auto-compaction-retention):' /etc/etcd/etcd.conf.yml")).toBe(
+      "snapshot-count: 5000\nauto-compaction-mode: 'periodic'\nauto-compaction-retention: '1h'\n",
+    );
+    await stack.destroy();
+    expect((await onHost(4, "pgrep -x etcd || echo none")).trim()).toBe("none");
+  });
+});
+
+describe("EtcdMember alone, with certificates the user supplies", () => {
+  let stack: Stack;
+  afterAll(() => stack?.cleanup());
+
+  it("runs a member on the user's PKI: its server certificate is the one given, and the user's client certificate works", async () => {
+    const host = bed.hosts[3];
+    const ca = await issueCertificate({ commonName: "user CA", isCa: true, keyAlgorithm: "RSA-2048", validityHours: 48 });
+    const signer = { certPem: ca.certPem, privateKeyPem: ca.privateKeyPem };
+    const leaf = (cn: string, usages: ("server" | "client")[]) =>
+      issueCertificate({ commonName: cn, isCa: false, keyAlgorithm: "RSA-2048", validityHours: 48, usages, ipAddresses: [host.ip, "127.0.0.1"], signer });
+    const [server, peer, client] = await Promise.all([leaf("lone", ["server", "client"]), leaf("lone", ["server", "client"]), leaf("user", ["client"])]);
+    stack = await Stack.create("member-ts", "member");
+    await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+    await stack.setConfig("host", host.ip);
+    await stack.setConfig("hostKey", host.hostKey);
+    await stack.setConfig("version", V36);
+    await stack.setConfig("sha256", sums[tarball(V36)]);
+    await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
+    const certificates = {
+      caCertPem: ca.certPem,
+      serverCertPem: server.certPem,
+      serverKeyPem: server.privateKeyPem,
+      peerCertPem: peer.certPem,
+      peerKeyPem: peer.privateKeyPem,
+    };
+    await stack.setConfig("certificates", JSON.stringify(certificates), true);
+    const up = await stack.up();
+    expect(up.stdout).not.toMatch(PRIVATE_KEY);
+    expect((await onHost(4, "cat /etc/etcd/pki/server.crt")).trim()).toBe(server.certPem.trim());
+    const tls = { caCertPem: ca.certPem, certPem: client.certPem, keyPem: client.privateKeyPem };
+    await withClient([`https://${host.ip}:2379`], tls, async (c) => {
+      await c.put("alone").value("yes");
+      expect(await c.get("alone").string()).toBe("yes");
+    });
+    expect(await stack.exportState()).not.toMatch(PRIVATE_KEY);
+    await stack.destroy();
   });
 });
 

@@ -12,7 +12,7 @@ const config = new pulumi.Config();
 const members = config.requireObject<MemberConfig[]>("members");
 const sshKey = config.requireSecret("sshKey");
 
-const cluster = new EtcdCluster(config.get("clusterName") ?? "etcd", {
+const cluster = new EtcdCluster(config.get("clusterName") ?? pulumi.getStack(), {
   members: members.map((m) => ({
     name: m.name,
     connection: { host: m.ip, user: "root", privateKey: sshKey, hostKey: m.hostKey },
