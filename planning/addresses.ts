@@ -25,7 +25,11 @@ export function httpsUrl(address: string, port: number): string {
 /** The same address spelled differently (e.g. "fd77::b" and "fd77:0::b") must count as a duplicate. */
 export function canonicalAddress(address: string): string {
   if (!isIPv6(address)) return address.toLowerCase();
-  const [head, tail] = address.toLowerCase().split("::");
+  // An embedded IPv4 tail ("::ffff:10.0.0.1") is two groups.
+  const hex = address
+    .toLowerCase()
+    .replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => `${(+a * 256 + +b).toString(16)}:${(+c * 256 + +d).toString(16)}`);
+  const [head, tail] = hex.split("::");
   const parts = (s: string | undefined) => (s ? s.split(":") : []);
   const h = parts(head);
   const t = tail === undefined ? [] : parts(tail);

@@ -30,6 +30,9 @@ export interface Findings {
 }
 
 export const MAX_RECOMMENDED_MEMBERS = 7;
+/** Flags that would turn off or loosen mutual TLS. */
+const WEAKENING_KEYS =
+  /^(client-cert-auth|peer-client-cert-auth|auto-tls|peer-auto-tls|(experimental-)?peer-skip-client-san-verification)$/;
 
 export function validateCluster(spec: ClusterSpec): Findings {
   const errors: string[] = [];
@@ -76,7 +79,8 @@ export function validateCluster(spec: ClusterSpec): Findings {
   if (spec.ports) errors.push(...portProblems(spec.ports));
   if (spec.dataDir !== undefined && !/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(spec.dataDir)) {
     errors.push(`dataDir ${JSON.stringify(spec.dataDir)} must be an absolute path of letters, digits, '.', '_', '-' and '/', not '/'`);
-  } else if (spec.dataDir?.split("/").includes("..")) errors.push(`dataDir must not contain '..'`);
+  } else if (spec.dataDir?.split("/").some((seg) => seg === ".." || seg === "."))
+    errors.push(`dataDir must not contain '.' or '..' segments`);
   if (spec.tuning) errors.push(...tuningProblems(spec.tuning));
   return { errors, warnings };
 }
@@ -103,6 +107,7 @@ export function tuningProblems(t: Tuning): string[] {
     const key = k.replace(/^--/, "");
     if (!/^[a-z][a-z0-9-]*$/.test(key)) errors.push(`tuning.extraFlags: ${JSON.stringify(k)} is not an etcd flag name`);
     else if (MANAGED_KEYS.includes(key)) errors.push(`tuning.extraFlags: ${key} is set by the package; use its own input instead`);
+    else if (WEAKENING_KEYS.test(key)) errors.push(`tuning.extraFlags: ${key} would weaken the cluster's TLS; it is not allowed`);
     else if (k !== key) errors.push(`tuning.extraFlags: write ${JSON.stringify(key)} without "--"`);
   }
   return errors;

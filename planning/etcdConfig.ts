@@ -88,7 +88,9 @@ function yamlScalar(v: string): string {
 
 export function renderConfig(m: MemberLayout, boot: Bootstrap, tuning: Tuning = {}): string {
   const listen = listenHosts(m.addresses);
-  const clientListen = [...new Set([...listen.map((h) => httpsUrl(h, m.ports.client)), httpsUrl("127.0.0.1", m.ports.client)])];
+  // A wildcard already covers 127.0.0.1, and etcd fails to start ("address already in use") when asked for both.
+  const loopback = listen.some((h) => h === "0.0.0.0" || h === "::") ? [] : [httpsUrl("127.0.0.1", m.ports.client)];
+  const clientListen = [...new Set([...listen.map((h) => httpsUrl(h, m.ports.client)), ...loopback])];
   const tls = (kind: "server" | "peer", clientAuthKey: string) =>
     [
       `${kind === "server" ? "client" : "peer"}-transport-security:`,

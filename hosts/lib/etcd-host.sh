@@ -9,7 +9,10 @@ PE_UNIT_PATH=/etc/systemd/system/etcd.service
 PE_CONFIG_PATH=/etc/etcd/etcd.conf.yml
 PE_MANAGED_MARK='Managed by pulumi-etcd'
 
-identity_field() { sed -n "s/^$1=//p" "$PE_IDENTITY" 2>/dev/null | head -n1; }
+identity_field() {
+  [[ -f $PE_IDENTITY ]] || return 0
+  sed -n "s/^$1=//p" "$PE_IDENTITY" | head -n1
+}
 
 host_arch() {
   case "$(uname -m)" in

@@ -37,7 +37,7 @@ export function judgeHealth(expected: ExpectedMember[], probes: MemberProbe[], m
   const leaders = new Set(answered.map((p) => p.leaderId));
   const leaderId = leaders.size === 1 ? [...leaders][0] : undefined;
   if (leaders.size > 1) problems.push(`members disagree about the leader (${[...leaders].join(", ")})`);
-  if (answered.length > 0 && (leaderId === undefined || leaderId === "0")) problems.push("the cluster has no leader");
+  if (answered.length > 0 && leaders.size <= 1 && (leaderId === undefined || leaderId === "0")) problems.push("the cluster has no leader");
   const leaderCount = answered.filter((p) => p.memberId === leaderId).length;
   if (leaderId && leaderId !== "0" && answered.length === expected.length && leaderCount !== 1) {
     problems.push(`expected exactly one leader among the members, found ${leaderCount}`);

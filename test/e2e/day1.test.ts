@@ -285,8 +285,20 @@ describe("EtcdMember alone, with certificates the user supplies", () => {
     const ca = await issueCertificate({ commonName: "user CA", isCa: true, keyAlgorithm: "RSA-2048", validityHours: 48 });
     const signer = { certPem: ca.certPem, privateKeyPem: ca.privateKeyPem };
     const leaf = (cn: string, usages: ("server" | "client")[]) =>
-      issueCertificate({ commonName: cn, isCa: false, keyAlgorithm: "RSA-2048", validityHours: 48, usages, ipAddresses: [host.ip, "127.0.0.1"], signer });
-    const [server, peer, client] = await Promise.all([leaf("lone", ["server", "client"]), leaf("lone", ["server", "client"]), leaf("user", ["client"])]);
+      issueCertificate({
+        commonName: cn,
+        isCa: false,
+        keyAlgorithm: "RSA-2048",
+        validityHours: 48,
+        usages,
+        ipAddresses: [host.ip, "127.0.0.1"],
+        signer,
+      });
+    const [server, peer, client] = await Promise.all([
+      leaf("lone", ["server", "client"]),
+      leaf("lone", ["server", "client"]),
+      leaf("user", ["client"]),
+    ]);
     stack = await Stack.create("member-ts", "member");
     await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
     await stack.setConfig("host", host.ip);

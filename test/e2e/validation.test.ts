@@ -27,19 +27,43 @@ async function preview(config: Record<string, unknown>) {
 const rejected: [string, Record<string, unknown>, RegExp][] = [
   ["no members", { members: [] }, /members is empty: list 1, 3 or 5 members/],
   ["duplicate names", { members: [three[0], { ...three[1], name: "alpha" }, three[2]] }, /the name "alpha" is used twice/],
-  ["duplicate addresses", { members: [three[0], { ...three[1], ip: "192.0.2.1" }, three[2]] }, /address 192\.0\.2\.1 is also used by alpha/],
+  [
+    "duplicate addresses",
+    { members: [three[0], { ...three[1], ip: "192.0.2.1" }, three[2]] },
+    /address 192\.0\.2\.1 is also used by alpha/,
+  ],
   [
     "the same IPv6 address spelled twice",
     { members: [member("a", "192.0.2.1", ["2001:db8::1"]), member("b", "192.0.2.2", ["2001:DB8:0::1"]), three[2]] },
     /address 2001:db8:0:0:0:0:0:1 is also used by a/,
   ],
-  ["a name etcd would reject", { members: [three[0], { ...three[1], name: "bravo,x=y" }, three[2]] }, /member name "bravo,x=y" is not allowed/],
-  ["an unsupported version", { members: three, version: "3.4.23" }, /etcd 3\.4\.23 is not supported \(supported: 3\.5\.3 and later 3\.5\.x, 3\.6\.x\)/],
-  ["a version without a pinned checksum and no sha256", { members: three, version: "3.6.16" }, /pins no checksum for etcd 3\.6\.16 .*give the release tarball's sha256/],
+  [
+    "a name etcd would reject",
+    { members: [three[0], { ...three[1], name: "bravo,x=y" }, three[2]] },
+    /member name "bravo,x=y" is not allowed/,
+  ],
+  [
+    "an unsupported version",
+    { members: three, version: "3.4.23" },
+    /etcd 3\.4\.23 is not supported \(supported: 3\.5\.3 and later 3\.5\.x, 3\.6\.x\)/,
+  ],
+  [
+    "a version without a pinned checksum and no sha256",
+    { members: three, version: "3.6.16" },
+    /pins no checksum for etcd 3\.6\.16 .*give the release tarball's sha256/,
+  ],
   ["a port out of range", { members: three, ports: { client: 70000 } }, /ports\.client must be an integer from 1 to 65535, got 70000/],
   ["two listeners on one port", { members: three, ports: { client: 2380 } }, /ports\.peer and ports\.client are both 2380/],
-  ["an election timeout below 5 heartbeats", { members: three, tuning: { heartbeatIntervalMs: 500, electionTimeoutMs: 1000 } }, /electionTimeoutMs \(1000\) must be at least 5 × heartbeatIntervalMs \(500\)/],
-  ["an extra flag that overrides a security setting", { members: three, tuning: { extraFlags: { "client-transport-security": "x" } } }, /client-transport-security is set by the package/],
+  [
+    "an election timeout below 5 heartbeats",
+    { members: three, tuning: { heartbeatIntervalMs: 500, electionTimeoutMs: 1000 } },
+    /electionTimeoutMs \(1000\) must be at least 5 × heartbeatIntervalMs \(500\)/,
+  ],
+  [
+    "an extra flag that overrides a security setting",
+    { members: three, tuning: { extraFlags: { "client-transport-security": "x" } } },
+    /client-transport-security is set by the package/,
+  ],
   ["a relative data dir", { members: three, dataDir: "var/lib/etcd" }, /dataDir "var\/lib\/etcd" must be an absolute path/],
 ];
 
