@@ -22,12 +22,26 @@ cd examples/baremetal
 pulumi stack select --create demo --non-interactive >/dev/null
 # The bed was made anew: forget resources on hosts that no longer exist.
 pulumi destroy --yes --skip-preview --non-interactive >/dev/null 2>&1 || pulumi state delete --all --yes >/dev/null 2>&1 || true
-hosts=$(node -e 'const s=JSON.parse(process.argv[1]); console.log(JSON.stringify(s.hosts.map(h=>({ip:h.ip,hostKey:h.hostKey}))))' "$status")
+# shellcheck disable=SC2016 # JavaScript
+hosts=$(node -e 'const s=JSON.parse(process.argv[1]); console.log(JSON.stringify(s.hosts.map((h,i)=>({name:`etcd-${i+1}`,ip:h.ip,hostKey:h.hostKey}))))' "$status")
 pulumi config set hosts "$hosts" --non-interactive
+# The bed's etcd is built from source and served by the bed's mirror, so it has its own checksum.
+version=3.6.16
+dist=$(node -e 'console.log(JSON.parse(process.argv[1]).etcdDist)' "$status")
+mirror=$(node -e 'console.log(JSON.parse(process.argv[1]).mirror)' "$status")
+pulumi config set version "$version" --non-interactive
+pulumi config set sha256 "$(awk -v f="etcd-v$version-linux-amd64.tar.gz" '$2 == f {print $1}' "$dist/SHA256SUMS")" --non-interactive
+pulumi config set downloadUrl "$mirror/etcd/etcd-v{version}-linux-{arch}.tar.gz" --non-interactive
 key=$(node -e 'console.log(JSON.parse(process.argv[1]).key)' "$status")
 pulumi config set --secret sshKey --non-interactive <"$key"
 log "pulumi up"
 pulumi up --yes --skip-preview --non-interactive
-log "on the hosts:"
-for i in 1 2 3; do bash "$repo/scripts/bed.sh" ssh "$i" 'printf "%s: " "$(hostname)"; stat -c "%n %a %U:%G" /etc/etcd/pki/ca.crt'; done
+log "the cluster, asked with etcdctl over mTLS:"
+certs=$(mktemp -d)
+trap 'rm -rf "$certs"' EXIT
+pulumi stack output caCertPem >"$certs/ca.crt"
+pulumi stack output adminCertPem >"$certs/admin.crt"
+(umask 077 && pulumi stack output --show-secrets adminKeyPem >"$certs/admin.key")
+"$bin/etcdctl" --endpoints "$(pulumi stack output clientEndpoints --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).join(","))')" \
+  --cacert "$certs/ca.crt" --cert "$certs/admin.crt" --key "$certs/admin.key" endpoint status -w table
 log "done. Hosts keep running: 'npm run bed -- down' ends them; state is in $work"

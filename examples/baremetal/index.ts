@@ -1,11 +1,13 @@
-// Hosts you already have, listed in stack config:
-//   pulumi config set hosts '[{"ip":"10.0.0.11","hostKey":"ssh-ed25519 AAAA..."}, ...]'
+// A 3-member etcd cluster on hosts you already have, listed in stack config:
+//   pulumi config set hosts '[{"name":"etcd-1","ip":"10.0.0.11","hostKey":"ssh-ed25519 AAAA..."}, ...]'
 //   pulumi config set --secret sshKey < ~/.ssh/id_ed25519
+// Optional: version, sha256 (for a version the package pins no checksum for), downloadUrl (a mirror).
 // A package consumer imports "@pulumi-etcd/etcd"; inside this repository the example uses the build.
 import * as pulumi from "@pulumi/pulumi";
-import { EtcdCA, HostConnection, TrustedCaFile } from "../../dist/components";
+import { EtcdCluster } from "../../dist/components";
 
 interface Host {
+  name: string;
   ip: string;
   hostKey: string;
   user?: string;
@@ -13,11 +15,21 @@ interface Host {
 const config = new pulumi.Config();
 const hosts = config.requireObject<Host[]>("hosts");
 const sshKey = config.requireSecret("sshKey");
-const connections: HostConnection[] = hosts.map((h) => ({ host: h.ip, user: h.user ?? "root", privateKey: sshKey, hostKey: h.hostKey }));
 
-const ca = new EtcdCA("etcd");
-const trust = new TrustedCaFile("etcd-ca", { certPem: ca.certPem, hosts: connections });
+const etcd = new EtcdCluster("etcd", {
+  members: hosts.map((h) => ({
+    name: h.name,
+    connection: { host: h.ip, user: h.user ?? "root", privateKey: sshKey, hostKey: h.hostKey },
+  })),
+  version: config.get("version"),
+  sha256: config.get("sha256"),
+  downloadUrl: config.get("downloadUrl"),
+  tuning: { autoCompactionMode: "periodic", autoCompactionRetention: "1h" },
+});
 
-export const caNotAfter = ca.notAfter;
-export const adminCertNotAfter = ca.admin.notAfter;
-export const caFileSha256 = trust.sha256;
+export const clientEndpoints = etcd.clientEndpoints;
+export const caCertPem = etcd.caCertPem;
+export const adminCertPem = etcd.admin.certPem;
+export const adminKeyPem = etcd.admin.privateKeyPem;
+export const etcdctlEnv = etcd.etcdctlEnv;
+export const clusterId = etcd.clusterId;
