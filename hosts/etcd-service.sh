@@ -22,6 +22,11 @@ wait_active() {
     active) return 0 ;;
     failed) return 1 ;;
     esac
+    # Restart=on-failure hides a crash loop from is-active: a member that keeps exiting will not start.
+    if (($(systemctl show -p NRestarts --value etcd.service 2>/dev/null || echo 0) >= 2)); then
+      log "etcd exited and was restarted twice: giving up"
+      return 1
+    fi
     if ((SECONDS >= next_note)); then
       log "etcd is $state: waiting for its peers ($((deadline - SECONDS)) s left)"
       next_note=$((SECONDS + 10))
@@ -55,7 +60,8 @@ else
   systemctl reset-failed etcd.service 2>/dev/null || true
   systemctl restart --no-block etcd.service
   if ! wait_active; then
-    log "etcd did not become ready within ${PE_START_TIMEOUT} s; its journal:"
+    state=$(systemctl is-active etcd.service || true)
+    log "etcd did not become ready (state $state, timeout ${PE_START_TIMEOUT} s); its journal:"
     journal_tail 30
     if [[ $PE_PHASE == create ]]; then
       systemctl disable --now etcd.service 2>/dev/null || true
