@@ -231,14 +231,22 @@ describe("1-member cluster, etcd 3.5, IPv6 addresses", () => {
   let stack: Stack;
   afterAll(() => stack?.cleanup());
 
-  it("pulumi up bootstraps it, reachable at a bracketed IPv6 URL", async () => {
+  it("pulumi up bootstraps it from a tarball already on the host (air-gapped), reachable at a bracketed IPv6 URL", async () => {
+    // The tarball is put on the host beforehand; the up must not download anything.
+    await onHost(4, `curl -fsS -o /root/${tarball(V35)} ${bed.mirror}/etcd/${tarball(V35)}`);
     stack = await clusterStack(
       "solo",
       membersConfig(bed, [3], ["echo"], (h) => [h.ip6]),
       V35,
-      { purgeDataOnDestroy: "true" },
+      {
+        purgeDataOnDestroy: "true",
+        tarballPath: "/root/etcd-v{version}-linux-{arch}.tar.gz",
+        downloadUrl: "http://192.0.2.1/unreachable/etcd-v{version}-linux-{arch}.tar.gz",
+      },
     );
-    await stack.up();
+    const up = await stack.up();
+    expect(up.stdout).toMatch(/using tarball \/root\/etcd-v3\.5\.35-linux-amd64\.tar\.gz from this host/);
+    expect(up.stdout).not.toMatch(/downloading/);
     const out = await clusterOutputs(stack);
     expect(out.clientEndpoints).toEqual([`https://[${bed.hosts[3].ip6}]:2379`]);
     expect(out.memberList[0].peerUrls).toEqual([`https://[${bed.hosts[3].ip6}]:2380`]);
