@@ -5,18 +5,10 @@
 # sha256 check, unpack, etcd user, PKI files, config, systemd unit, start; then a health check
 # with etcdctl over mTLS). Pairs alternate; prints medians and the ratio.
 set -euo pipefail
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=${BENCH_RUNS:-3}
-bin=${PULUMI_ETCD_BIN:?run through npm run bench}
-bed=${PULUMI_ETCD_BED_DIR:-/var/tmp/pulumi-etcd-bed}
 version=3.6.16
-mkdir -p "$repo/test/.work"
-work=$(mktemp -d "$repo/test/.work/bench-bootstrap.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 
 status=$(bash "$repo/scripts/bed.sh" status)
 mapfile -t ips < <(node -e 'for (const h of JSON.parse(process.argv[1]).hosts.slice(0, 3)) console.log(h.ip)' "$status")
@@ -103,18 +95,9 @@ floor_teardown() {
   wait
 }
 
-cp -r "$repo/test/e2e/programs/cluster-ts" "$work/program"
-sed -i "s#\(\.\./\)\+bin#$repo/bin#" "$work/program/Pulumi.yaml"
-sed -i "s#\"\(\.\./\)\+dist/#\"$repo/dist/#" "$work/program/index.ts"
-export PATH="$bin:$PATH" PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=bench \
-  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true NODE_PATH="$repo/node_modules"
-mkdir -p "$work/state"
-quiet() { "$@" >"$work/step.log" 2>&1 || { tail -n 40 "$work/step.log" >&2; exit 1; }; }
-cd "$work/program"
-pulumi stack init bench --non-interactive >/dev/null
+use_program cluster-ts
 # shellcheck disable=SC2016 # JavaScript
 pulumi config set members "$(node -e 'console.log(JSON.stringify(JSON.parse(process.argv[1]).hosts.slice(0, 3).map((h, i) => ({ name: `b${i}`, ip: h.ip, hostKey: h.hostKey }))))' "$status")"
-pulumi config set --secret sshKey <"$bed/id_ed25519"
 pulumi config set version "$version"
 pulumi config set sha256 "$sha"
 pulumi config set downloadUrl "$mirror/etcd/etcd-v{version}-linux-{arch}.tar.gz"

@@ -3,17 +3,9 @@
 # against a floor measured in the same run: a minimal hand-written script that does the same host
 # work (openssl CA + the file written over ssh on each host, in parallel). Prints medians and the ratio.
 set -euo pipefail
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=${BENCH_RUNS:-5}
-bin=${PULUMI_ETCD_BIN:?run through npm run bench}
-bed=${PULUMI_ETCD_BED_DIR:-/var/tmp/pulumi-etcd-bed}
-# Inside the repo (ignored by git), so the program resolves @pulumi/pulumi and its types.
-mkdir -p "$repo/test/.work"
-work=$(mktemp -d "$repo/test/.work/bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 status=$(bash "$repo/scripts/bed.sh" status)
 mapfile -t ips < <(node -e 'for (const h of JSON.parse(process.argv[1]).hosts) console.log(h.ip)' "$status")
@@ -35,23 +27,12 @@ floor_once() {
   wait
 }
 
-cp -r "$repo/test/e2e/programs/slice-ts" "$work/program"
-sed -i "s#\(\.\./\)\+bin#$repo/bin#" "$work/program/Pulumi.yaml"
-sed -i "s#\"\(\.\./\)\+dist/#\"$repo/dist/#" "$work/program/index.ts"
-export PATH="$bin:$PATH" PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=bench \
-  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true NODE_PATH="$repo/node_modules"
-mkdir -p "$work/state"
-# pulumi's output goes to a log, shown when a step fails.
-quiet() { "$@" >"$work/step.log" 2>&1 || { tail -n 40 "$work/step.log" >&2; exit 1; }; }
-cd "$work/program"
-pulumi stack init bench --non-interactive >/dev/null
+use_program slice-ts
 pulumi config set hosts "$(node -e 'console.log(JSON.stringify(JSON.parse(process.argv[1]).hosts.map(h=>({ip:h.ip,hostKey:h.hostKey}))))' "$status")"
-pulumi config set --secret sshKey <"$bed/id_ed25519"
 pulumi config set path /etc/pulumi-etcd-bench/ca.crt
 
 : >"$work/pulumi.times"
 : >"$work/floor.times"
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 for ((r = 1; r <= runs; r++)); do
   t0=$(now)
   quiet pulumi up --yes --skip-preview --non-interactive

@@ -3,12 +3,12 @@
 // to, bootstraps the members in parallel and returns only when the cluster is healthy.
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../planning/clusterSpec";
-import { DEFAULT_DATA_DIR, peerUrls, Tuning } from "../planning/etcdConfig";
-import { Ports, withDefaults } from "../planning/ports";
+import { DEFAULT_DATA_DIR, peerUrls } from "../planning/etcdConfig";
+import { withDefaults } from "../planning/ports";
 import { DEFAULT_VERSION, normalize } from "../planning/versions";
 import { HostConnection } from "./connection";
 import { ClientCertificate, EtcdCA } from "./etcdCA";
-import { EtcdMember } from "./etcdMember";
+import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
 import { known, knownEach } from "./plain";
 import { Bootstrap, HealthGate, HostScript } from "./resources";
 
@@ -22,22 +22,13 @@ export interface EtcdClusterMember {
   extraSans?: string[];
 }
 
-export interface EtcdClusterArgs {
+export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   members: EtcdClusterMember[];
   /** etcd version; default the newest the package pins a checksum for. */
   version?: string;
-  sha256?: string;
-  downloadUrl?: string;
-  tarballPath?: string;
   /** The CA: an EtcdCA, or an existing CA certificate and key (e.g. kubeadm's). Created when not given. */
   ca?: EtcdCA | { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
   keyAlgorithm?: pulumi.Input<string>;
-  ports?: Partial<Ports>;
-  tuning?: Tuning;
-  dataDir?: string;
-  purgeDataOnDestroy?: boolean;
-  minFreeDiskMb?: number;
-  startTimeoutSeconds?: number;
   healthTimeoutSeconds?: number;
 }
 

@@ -17,7 +17,29 @@ export interface MemberCertificates {
   peerKeyPem: pulumi.Input<string>;
 }
 
-export interface EtcdMemberArgs {
+/** Where etcd comes from: the version and a checked source. */
+export interface EtcdInstallOptions {
+  /** sha256 of the release tarball; default the checksum the package pins for the version. */
+  sha256?: string;
+  /** Release URL template ({version}, {arch}); default etcd's GitHub releases. */
+  downloadUrl?: string;
+  /** A tarball already on each host ({version}, {arch} replaced), for air-gapped sites. */
+  tarballPath?: string;
+}
+
+/** How a member runs on its host. */
+export interface MemberHostOptions {
+  ports?: Partial<Ports>;
+  tuning?: Tuning;
+  dataDir?: string;
+  /** Delete the data dir on destroy instead of archiving it. */
+  purgeDataOnDestroy?: boolean;
+  minFreeDiskMb?: number;
+  /** How long a start may take (a new cluster's first member waits for its peers). Default 300 s. */
+  startTimeoutSeconds?: number;
+}
+
+export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions {
   /** The etcd member name; default the resource name. */
   memberName?: string;
   connection: HostConnection;
@@ -28,12 +50,6 @@ export interface EtcdMemberArgs {
   /** More names or IPs for the server certificate. */
   extraSans?: string[];
   version: string;
-  /** sha256 of the release tarball; default the checksum the package pins for `version`. */
-  sha256?: string;
-  /** Release URL template ({version}, {arch}); default etcd's GitHub releases. */
-  downloadUrl?: string;
-  /** A tarball already on the host ({version}, {arch} replaced), for air-gapped sites. */
-  tarballPath?: string;
   /** The cluster's birth facts: initial-cluster, its token, and "new" (bootstrap) or "existing" (join). */
   bootstrap: { initialCluster: pulumi.Input<string>; token: pulumi.Input<string>; state: pulumi.Input<"new" | "existing"> };
   /** A CA to issue the server and peer certificates from... */
@@ -44,14 +60,6 @@ export interface EtcdMemberArgs {
   certValidityHours?: pulumi.Input<number>;
   /** Change to re-issue the member's certificates. */
   certRotation?: pulumi.Input<number>;
-  ports?: Partial<Ports>;
-  tuning?: Tuning;
-  dataDir?: string;
-  /** Delete the data dir on destroy instead of archiving it. */
-  purgeDataOnDestroy?: boolean;
-  minFreeDiskMb?: number;
-  /** How long a start may take (a new cluster's first member waits for its peers). Default 300 s. */
-  startTimeoutSeconds?: number;
   /** Resources the install waits for (EtcdCluster: every member's preflight). */
   installAfter?: pulumi.Resource[];
   /** Key under which config updates restart members one at a time. */

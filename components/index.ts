@@ -1,7 +1,7 @@
 export { HostConnection } from "./connection";
 export { Certificate, CertificateArgs, HostScript, HostScriptArgs, HostScriptStep } from "./resources";
 export { EtcdCA, EtcdCAArgs, ClientCertificate } from "./etcdCA";
-export { EtcdMember, EtcdMemberArgs, MemberCertificates } from "./etcdMember";
+export { EtcdInstallOptions, EtcdMember, EtcdMemberArgs, MemberCertificates, MemberHostOptions } from "./etcdMember";
 export { EtcdCluster, EtcdClusterArgs, EtcdClusterMember, ClusterMemberInfo } from "./etcdCluster";
 export { TrustedCaFile, TrustedCaFileArgs } from "./trustedCaFile";
 export { Tuning } from "../planning/etcdConfig";
