@@ -103,21 +103,6 @@ pulumi config set sha256 "$sha"
 pulumi config set downloadUrl "$mirror/etcd/etcd-v{version}-linux-{arch}.tar.gz"
 pulumi config set purgeDataOnDestroy true
 
-: >"$work/pulumi.times"
-: >"$work/floor.times"
-for ((r = 1; r <= runs; r++)); do
-  t0=$(now)
-  quiet pulumi up --yes --skip-preview --non-interactive
-  sub "$(now)" "$t0" >>"$work/pulumi.times"
-  quiet pulumi destroy --yes --skip-preview --non-interactive
-  t0=$(now)
-  floor_once
-  sub "$(now)" "$t0" >>"$work/floor.times"
-  floor_teardown
-done
-p=$(median <"$work/pulumi.times")
-f=$(median <"$work/floor.times")
-printf 'bench/bootstrap: %d runs, pairs alternated in one run, 3 members, etcd %s\n' "$runs" "$version"
-printf '  pulumi up (EtcdCluster: certs, preflight, install, PKI, config, unit, start, health gate): median %.2f s (all: %s)\n' "$p" "$(paste -sd' ' "$work/pulumi.times")"
-printf '  floor (hand-written openssl + one ssh session per host, same steps, etcdctl health):  median %.2f s (all: %s)\n' "$f" "$(paste -sd' ' "$work/floor.times")"
-awk -v p="$p" -v f="$f" 'BEGIN { printf "  ratio pulumi/floor: %.1f\n", p / f }'
+race "$runs" "bench/bootstrap (3 members, etcd $version)" \
+  "EtcdCluster: certs, preflight, install, PKI, config, unit, start, health gate" \
+  "hand-written openssl + one ssh session per host, same steps, etcdctl health" floor_once floor_teardown

@@ -26,3 +26,28 @@ use_program() {
   pulumi stack init bench --non-interactive >/dev/null
   pulumi config set --secret sshKey <"$bed/id_ed25519"
 }
+
+# race RUNS TITLE PULUMI_LABEL FLOOR_LABEL FLOOR_FN [FLOOR_TEARDOWN_FN]: alternates a timed
+# `pulumi up` (then an untimed destroy) with a timed floor (then its untimed teardown), and prints
+# both medians and their ratio.
+race() {
+  local runs=$1 title=$2 plabel=$3 flabel=$4 floor=$5 teardown=${6:-true} r t0 p f
+  : >"$work/pulumi.times"
+  : >"$work/floor.times"
+  for ((r = 1; r <= runs; r++)); do
+    t0=$(now)
+    quiet pulumi up --yes --skip-preview --non-interactive
+    sub "$(now)" "$t0" >>"$work/pulumi.times"
+    quiet pulumi destroy --yes --skip-preview --non-interactive
+    t0=$(now)
+    "$floor"
+    sub "$(now)" "$t0" >>"$work/floor.times"
+    "$teardown"
+  done
+  p=$(median <"$work/pulumi.times")
+  f=$(median <"$work/floor.times")
+  printf '%s: %d runs, pairs alternated in one run\n' "$title" "$runs"
+  printf '  pulumi up (%s): median %.2f s (all: %s)\n' "$plabel" "$p" "$(paste -sd' ' "$work/pulumi.times")"
+  printf '  floor (%s): median %.2f s (all: %s)\n' "$flabel" "$f" "$(paste -sd' ' "$work/floor.times")"
+  awk -v p="$p" -v f="$f" 'BEGIN { printf "  ratio pulumi/floor: %.1f\n", p / f }'
+}

@@ -31,20 +31,4 @@ use_program slice-ts
 pulumi config set hosts "$(node -e 'console.log(JSON.stringify(JSON.parse(process.argv[1]).hosts.map(h=>({ip:h.ip,hostKey:h.hostKey}))))' "$status")"
 pulumi config set path /etc/pulumi-etcd-bench/ca.crt
 
-: >"$work/pulumi.times"
-: >"$work/floor.times"
-for ((r = 1; r <= runs; r++)); do
-  t0=$(now)
-  quiet pulumi up --yes --skip-preview --non-interactive
-  sub "$(now)" "$t0" >>"$work/pulumi.times"
-  quiet pulumi destroy --yes --skip-preview --non-interactive
-  t0=$(now)
-  floor_once
-  sub "$(now)" "$t0" >>"$work/floor.times"
-done
-p=$(median <"$work/pulumi.times")
-f=$(median <"$work/floor.times")
-printf 'bench/slice: %d runs, pairs alternated in one run\n' "$runs"
-printf '  pulumi up (CA + 3 client certs + file on %d hosts): median %.2f s (all: %s)\n' "${#ips[@]}" "$p" "$(paste -sd' ' "$work/pulumi.times")"
-printf '  floor (openssl + ssh, same work):                 median %.2f s (all: %s)\n' "$f" "$(paste -sd' ' "$work/floor.times")"
-awk -v p="$p" -v f="$f" 'BEGIN { printf "  ratio pulumi/floor: %.1f\n", p / f }'
+race "$runs" bench/slice "CA + 3 client certs + file on ${#ips[@]} hosts" "openssl + ssh, same work" floor_once
