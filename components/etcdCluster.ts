@@ -3,7 +3,7 @@
 // to, bootstraps the members in parallel and returns only when the cluster is healthy.
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../planning/clusterSpec";
-import { DEFAULT_DATA_DIR, peerUrls } from "../planning/etcdConfig";
+import { clientUrls, DEFAULT_DATA_DIR, peerUrls } from "../planning/etcdConfig";
 import { withDefaults } from "../planning/ports";
 import { DEFAULT_VERSION, normalize } from "../planning/versions";
 import { HostConnection } from "./connection";
@@ -30,6 +30,8 @@ export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   ca?: EtcdCA | { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
   keyAlgorithm?: pulumi.Input<string>;
   healthTimeoutSeconds?: number;
+  /** Allow removing a member when that leaves a single voter (no fault tolerance). */
+  allowUnsafeScaleDown?: boolean;
 }
 
 export interface ClusterMemberInfo {
@@ -115,6 +117,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         ),
     );
 
+    const seedEndpoints = pulumi.all(args.members.map((m) => addressesOf(m).apply((a) => clientUrls({ addresses: a, ports })[0])));
     this.memberResources = args.members.map(
       (m) =>
         new EtcdMember(
@@ -139,7 +142,15 @@ export class EtcdCluster extends pulumi.ComponentResource {
             minFreeDiskMb: args.minFreeDiskMb,
             startTimeoutSeconds: args.startTimeoutSeconds,
             installAfter: preflights,
-            restartLock: boot.token,
+            membership: {
+              clusterName: name,
+              initialMembers: boot.initialMembers,
+              clientTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
+              seedEndpoints,
+              allowUnsafeScaleDown: args.allowUnsafeScaleDown,
+            },
+            // A dead host must not block its removal or replacement (a warning says what was skipped).
+            unreachableOnDelete: "skip",
           },
           child,
         ),
@@ -149,6 +160,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       `${name}-health`,
       {
         clusterName: name,
+        token: boot.token,
         members: this.memberResources.map((mr, i) => ({
           name: mr.memberName,
           endpoint: mr.clientUrls.apply((u) => u[0]),

@@ -7,7 +7,7 @@ import { clientUrls, DEFAULT_DATA_DIR, peerUrls, renderConfig, renderUnit, Tunin
 import { Ports, withDefaults } from "../planning/ports";
 import { checksumsFor, DEFAULT_DOWNLOAD_URL, normalize } from "../planning/versions";
 import { HostConnection } from "./connection";
-import { Certificate, HostScript } from "./resources";
+import { Certificate, HostScript, Member } from "./resources";
 
 export interface MemberCertificates {
   caCertPem: pulumi.Input<string>;
@@ -64,6 +64,25 @@ export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions {
   installAfter?: pulumi.Resource[];
   /** Key under which config updates restart members one at a time. */
   restartLock?: pulumi.Input<string>;
+  /**
+   * Membership managed through the etcd API (EtcdCluster sets this): the member bootstraps with the
+   * initial members or joins as a learner and is promoted; removing it removes it from the cluster
+   * first. Without it, the member's service is started with the bootstrap facts given, and its
+   * membership is yours to manage.
+   */
+  membership?: MembershipArgs;
+  /** What to do with the host steps when the host is gone on delete: fail (default) or skip with a warning. */
+  unreachableOnDelete?: "fail" | "skip";
+}
+
+export interface MembershipArgs {
+  clusterName: string;
+  initialMembers: pulumi.Input<string[]>;
+  /** Client certificate the provider uses for membership calls. */
+  clientTls: { caCertPem: pulumi.Input<string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
+  /** Client URLs of every declared member. */
+  seedEndpoints: pulumi.Input<pulumi.Input<string>[]>;
+  allowUnsafeScaleDown?: boolean;
 }
 
 export class EtcdMember extends pulumi.ComponentResource {
@@ -74,8 +93,8 @@ export class EtcdMember extends pulumi.ComponentResource {
   readonly etcdSha256: pulumi.Output<string>;
   readonly arch: pulumi.Output<string>;
   readonly serverCertNotAfter?: pulumi.Output<string>;
-  /** The running service; depend on it to act after the member started. */
-  readonly service: HostScript;
+  /** The running service (a Member resource with membership, else a HostScript); depend on it to act after the member started. */
+  readonly service: pulumi.CustomResource;
 
   constructor(name: string, args: EtcdMemberArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:EtcdMember", name, {}, opts);
@@ -155,6 +174,7 @@ export class EtcdMember extends pulumi.ComponentResource {
         connection: args.connection,
         create: { script: "etcd-install", env: installEnv },
         delete: { script: "etcd-uninstall", env: { PE_VERSION: version } },
+        unreachableOnDelete: args.unreachableOnDelete,
       },
       { ...child, dependsOn: args.installAfter },
     );
@@ -180,6 +200,7 @@ export class EtcdMember extends pulumi.ComponentResource {
         connection: args.connection,
         create: { script: "etcd-pki", stdin: pulumi.secret(bundle) },
         delete: { script: "etcd-pki-remove" },
+        unreachableOnDelete: args.unreachableOnDelete,
       },
       { ...child, dependsOn: [install] },
     );
@@ -199,21 +220,44 @@ export class EtcdMember extends pulumi.ComponentResource {
       PE_UNIT: renderUnit(layout),
       PE_START_TIMEOUT: String(args.startTimeoutSeconds ?? 300),
     });
-    this.service = new HostScript(
-      `${name}-service`,
-      {
-        connection: args.connection,
-        create: { script: "etcd-service", env: serviceEnv("create") },
-        update: { script: "etcd-service", env: serviceEnv("update") },
-        delete: {
-          script: "etcd-service-remove",
-          env: { PE_DATA_DIR: dataDir, PE_PURGE: args.purgeDataOnDestroy ? "true" : "false" },
+    if (args.membership) {
+      const ms = args.membership;
+      this.service = new Member(
+        `${name}-member`,
+        {
+          clusterName: ms.clusterName,
+          token: args.bootstrap.token,
+          bootstrap: { initialCluster: args.bootstrap.initialCluster, initialMembers: ms.initialMembers },
+          layout: addresses.apply((a) => ({ ...layout, addresses: a })),
+          tuning: args.tuning,
+          peerUrls: this.peerUrls,
+          clientUrls: this.clientUrls,
+          connection: args.connection,
+          adminTls: ms.clientTls,
+          seedEndpoints: ms.seedEndpoints,
+          allowUnsafeScaleDown: ms.allowUnsafeScaleDown,
+          purgeDataOnDestroy: args.purgeDataOnDestroy,
+          startTimeoutSeconds: args.startTimeoutSeconds,
         },
-        updateLock: args.restartLock,
-        timeoutSeconds: (args.startTimeoutSeconds ?? 300) + 120,
-      },
-      { ...child, dependsOn: [files] },
-    );
+        { ...child, dependsOn: [files], deleteBeforeReplace: true },
+      );
+    } else {
+      this.service = new HostScript(
+        `${name}-service`,
+        {
+          connection: args.connection,
+          create: { script: "etcd-service", env: serviceEnv("create") },
+          update: { script: "etcd-service", env: serviceEnv("update") },
+          delete: {
+            script: "etcd-service-remove",
+            env: { PE_DATA_DIR: dataDir, PE_PURGE: args.purgeDataOnDestroy ? "true" : "false" },
+          },
+          updateLock: args.restartLock,
+          timeoutSeconds: (args.startTimeoutSeconds ?? 300) + 120,
+        },
+        { ...child, dependsOn: [files] },
+      );
+    }
     this.registerOutputs({ peerUrls: this.peerUrls, clientUrls: this.clientUrls, etcdSha256: this.etcdSha256, arch: this.arch });
   }
 }

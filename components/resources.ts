@@ -1,5 +1,6 @@
 // Client-side classes of the provider's custom resources. The CRUD logic is in provider/resources.
 import * as pulumi from "@pulumi/pulumi";
+import { MemberLayout, Tuning } from "../planning/etcdConfig";
 import { HostConnection, secretConnection } from "./connection";
 
 export interface CertificateArgs {
@@ -93,6 +94,7 @@ export interface HealthGateMember {
 
 export interface HealthGateArgs {
   clusterName: pulumi.Input<string>;
+  token: pulumi.Input<string>;
   members: HealthGateMember[];
   caCertPem: pulumi.Input<string>;
   clientCertPem: pulumi.Input<string>;
@@ -114,5 +116,37 @@ export class HealthGate extends pulumi.CustomResource {
       leader: undefined,
     };
     super("etcd:cluster:HealthGate", name, inputs, { ...opts, additionalSecretOutputs: ["clientKeyPem"] });
+  }
+}
+
+export interface MemberResourceArgs {
+  clusterName: pulumi.Input<string>;
+  token: pulumi.Input<string>;
+  bootstrap: pulumi.Input<{ initialCluster: pulumi.Input<string>; initialMembers: pulumi.Input<string[]> }>;
+  layout: pulumi.Input<MemberLayout>;
+  tuning?: pulumi.Input<Tuning>;
+  peerUrls: pulumi.Input<string[]>;
+  clientUrls: pulumi.Input<string[]>;
+  connection: HostConnection;
+  adminTls: { caCertPem: pulumi.Input<string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
+  seedEndpoints: pulumi.Input<pulumi.Input<string>[]>;
+  allowUnsafeScaleDown?: pulumi.Input<boolean>;
+  purgeDataOnDestroy?: pulumi.Input<boolean>;
+  startTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** A member's place in the cluster and its service, changed through the etcd API in etcd's order. */
+export class Member extends pulumi.CustomResource {
+  declare readonly memberId: pulumi.Output<string>;
+
+  constructor(name: string, args: MemberResourceArgs, opts?: pulumi.CustomResourceOptions) {
+    const inputs = {
+      ...args,
+      connection: secretConnection(args.connection),
+      adminTls: { ...args.adminTls, keyPem: pulumi.secret(args.adminTls.keyPem) },
+      memberId: undefined,
+      joinedWith: undefined,
+    };
+    super("etcd:cluster:Member", name, inputs, opts);
   }
 }

@@ -5,13 +5,24 @@
 #     the failed start archived), so nothing half-done is left on the host.
 #   PE_PHASE=update: restarts only when the config or unit changed; if the new config does not
 #     come up, the previous one is put back and started again.
+#   PE_FRESH=true: the member joins an existing cluster as a new member, so data an earlier
+#     incarnation of it left (same name and cluster) is archived first, never reused.
 set -euo pipefail
 # include: lib/common.sh
 # include: lib/etcd-host.sh
-: "${PE_PHASE:?}" "${PE_NAME:?}" "${PE_TOKEN:?}" "${PE_DATA_DIR:?}" "${PE_CONFIG:?}" "${PE_UNIT:?}" "${PE_START_TIMEOUT:=300}"
+: "${PE_PHASE:?}" "${PE_NAME:?}" "${PE_TOKEN:?}" "${PE_DATA_DIR:?}" "${PE_CONFIG:?}" "${PE_UNIT:?}" "${PE_START_TIMEOUT:=300}" "${PE_FRESH:=false}"
 [[ $PE_START_TIMEOUT =~ ^[0-9]+$ ]] || die "bad start timeout"
 getent passwd etcd >/dev/null || die "no etcd user on this host (the install step creates it)"
 check_data_dir "$PE_DATA_DIR" "$PE_NAME" "$PE_TOKEN"
+if [[ $PE_FRESH == true && -d $PE_DATA_DIR && -n $(ls -A "$PE_DATA_DIR") ]]; then
+  systemctl stop etcd.service 2>/dev/null || true
+  old=$(archive_path "$PE_DATA_DIR" replaced)
+  mv "$PE_DATA_DIR" "$old"
+  log "this member joins anew: its earlier data dir was archived to $old"
+fi
+
+restarts() { systemctl show -p NRestarts --value etcd.service 2>/dev/null || echo 0; }
+restarts_before=0
 
 # Waits for the unit to be active; returns 1 when it fails or the time is up.
 wait_active() {
@@ -23,7 +34,7 @@ wait_active() {
     failed) return 1 ;;
     esac
     # Restart=on-failure hides a crash loop from is-active: a member that keeps exiting will not start.
-    if (($(systemctl show -p NRestarts --value etcd.service 2>/dev/null || echo 0) >= 2)); then
+    if (($(restarts) - restarts_before >= 2)); then
       log "etcd exited and was restarted twice: giving up"
       return 1
     fi
@@ -58,6 +69,7 @@ else
     log "restarting etcd member $PE_NAME (config $config_state, unit $unit_state)"
   fi
   systemctl reset-failed etcd.service 2>/dev/null || true
+  restarts_before=$(restarts)
   systemctl restart --no-block etcd.service
   if ! wait_active; then
     state=$(systemctl is-active etcd.service || true)
@@ -80,6 +92,7 @@ else
       restore "$PE_UNIT_PATH"
       systemctl daemon-reload
       systemctl reset-failed etcd.service 2>/dev/null || true
+      restarts_before=$(restarts)
       systemctl restart --no-block etcd.service
       if wait_active; then log "the previous config was put back; etcd runs with it"; else log "the previous config was put back, but etcd does not start with it either"; fi
     fi

@@ -95,6 +95,7 @@ export function tuningProblems(t: Tuning): string[] {
   positiveInt("electionTimeoutMs", t.electionTimeoutMs);
   positiveInt("quotaBackendBytes", t.quotaBackendBytes);
   positiveInt("snapshotCount", t.snapshotCount);
+  positiveInt("snapshotCatchupEntries", t.snapshotCatchupEntries);
   const hb = t.heartbeatIntervalMs ?? 100;
   const et = t.electionTimeoutMs ?? 1000;
   // etcd refuses to start otherwise.

@@ -9,6 +9,12 @@ export interface Tuning {
   electionTimeoutMs?: number;
   quotaBackendBytes?: number;
   snapshotCount?: number;
+  /**
+   * Raft entries the leader keeps after a snapshot for slow followers (etcd default 5000). A member
+   * joining under sustained writes needs more than writes/s × its snapshot transfer time, or it
+   * is sent snapshot after snapshot and never catches up.
+   */
+  snapshotCatchupEntries?: number;
   autoCompactionMode?: "periodic" | "revision";
   autoCompactionRetention?: string;
   /** More etcd config-file keys (flag names without "--"), for options without an input here. */
@@ -54,6 +60,8 @@ export const MANAGED_KEYS = [
   "election-timeout",
   "quota-backend-bytes",
   "snapshot-count",
+  "snapshot-catchup-entries",
+  "experimental-snapshot-catchup-entries",
   "auto-compaction-mode",
   "auto-compaction-retention",
   "logger",
@@ -126,6 +134,8 @@ export function renderConfig(m: MemberLayout, boot: Bootstrap, tuning: Tuning = 
   opt("election-timeout", tuning.electionTimeoutMs);
   opt("quota-backend-bytes", tuning.quotaBackendBytes);
   opt("snapshot-count", tuning.snapshotCount);
+  // 3.6 renamed the experimental flag.
+  opt(m.version.startsWith("3.5.") ? "experimental-snapshot-catchup-entries" : "snapshot-catchup-entries", tuning.snapshotCatchupEntries);
   opt("auto-compaction-mode", tuning.autoCompactionMode);
   opt("auto-compaction-retention", tuning.autoCompactionRetention);
   for (const [k, v] of Object.entries(tuning.extraFlags ?? {}).sort(([a], [b]) => a.localeCompare(b))) {

@@ -11,12 +11,14 @@ import { certificate } from "./resources/certificate";
 import { Context, ResourceHandler } from "./resources/handler";
 import { healthGateResource } from "./resources/healthGate";
 import { hostScriptResource } from "./resources/hostScript";
+import { memberResource } from "./resources/member";
 
 const handlers: Record<string, ResourceHandler> = {
   "etcd:tls:Certificate": certificate,
   "etcd:host:HostScript": hostScriptResource,
   "etcd:cluster:Bootstrap": bootstrapResource,
   "etcd:cluster:HealthGate": healthGateResource,
+  "etcd:cluster:Member": memberResource,
 };
 
 /** urn:pulumi:stack::project::parent$type::name → type */

@@ -212,6 +212,7 @@ stop_pid() {
   local file=$1 grace=$2 pid t
   [[ -f $file ]] || return 0
   pid=$(cat "$file")
+  [[ $pid =~ ^[1-9][0-9]*$ ]] || { rm -f "$file"; return 0; }
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((t = 0; t < grace * 10; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -250,6 +251,21 @@ cmd_down() {
   rm -rf "$bed/s3" "$bed/count" "$bed/known_hosts"
 }
 
+# kill I: host I dies (power loss): its processes are killed and its link goes down, so it stops
+# answering (connections time out) but keeps its address; `down` still cleans it up.
+cmd_kill() {
+  local i=${1:?usage: bed.sh kill I} dir d
+  require_root
+  dir="$bed/h$i"
+  [[ -f $dir/nspawn.pid ]] || die "host$i is not running"
+  ip link set "pe-h$i" down
+  stop_pid "$dir/nspawn.pid" 0
+  while read -r d; do
+    if [[ -f $d/cgroup.procs ]]; then xargs -r kill -KILL <"$d/cgroup.procs" 2>/dev/null || true; fi
+  done < <(cgroup_dirs "$i")
+  log "host$i killed"
+}
+
 cmd_ssh() {
   local i=${1:?usage: bed.sh ssh I CMD}
   shift
@@ -266,7 +282,7 @@ cmd_status() {
   for ((i = 1; i <= n; i++)); do
     ((i > 1)) && printf ','
     printf '{"name":"host%d","ip":"%s","ip6":"%s","hostKey":"%s","nspawnPid":%s}' "$i" "$(host_ip "$i")" "$(host_ip6 "$i")" \
-      "$(cut -d' ' -f1,2 "$bed/h$i/host_key.pub")" "$(cat "$bed/h$i/nspawn.pid")"
+      "$(cut -d' ' -f1,2 "$bed/h$i/host_key.pub")" "$(cat "$bed/h$i/nspawn.pid" 2>/dev/null || echo null)"
   done
   printf ']}\n'
 }
@@ -275,7 +291,8 @@ case ${1:-} in
   up) cmd_up "${2:-3}" ;;
   down) cmd_down ;;
   ssh) shift; cmd_ssh "$@" ;;
+  kill) cmd_kill "${2:-}" ;;
   status) cmd_status ;;
   image) require_root; build_image ;;
-  *) die "usage: bed.sh up N | down | ssh I CMD | status | image" ;;
+  *) die "usage: bed.sh up N | down | ssh I CMD | kill I | status | image" ;;
 esac

@@ -4,11 +4,13 @@ import { ClientTls, etcdClient, listMembers, LiveMember, probeMember } from "../
 import { ExpectedMember, HealthVerdict, judgeHealth } from "../etcd/health";
 import { hostScript } from "../host/scripts";
 import { runScript, SshConnection } from "../host/ssh";
-import { reveal, sameValue } from "../secrets";
-import { changedKeys, Context, ResourceHandler } from "./handler";
+import { clusterRegistry } from "../clusterRegistry";
+import { reveal } from "../secrets";
+import { Context, ResourceHandler } from "./handler";
 
 interface Inputs {
   clusterName: string;
+  token: string;
   members: (ExpectedMember & { connection: SshConnection })[];
   caCertPem: string;
   clientCertPem: string;
@@ -94,13 +96,10 @@ export const healthGateResource: ResourceHandler = {
   async check(news) {
     return { inputs: news };
   },
-  async diff(olds, news) {
-    const oldIn = { ...olds };
-    delete oldIn.clusterId;
-    delete oldIn.leader;
-    // Waiting longer is not a change to the cluster.
-    const changed = changedKeys(oldIn, news, sameValue).filter((k) => k !== "timeoutSeconds");
-    return { changes: changed.length > 0 };
+  // The gate belongs to the cluster's birth: later member changes gate themselves (each member
+  // resource waits for a healthy cluster after its change), so they do not show up here.
+  async diff() {
+    return { changes: false };
   },
   async create(ctx, wire) {
     const result = await gate(ctx, wire);
@@ -109,5 +108,11 @@ export const healthGateResource: ResourceHandler = {
   async update(ctx, _id, _olds, news) {
     return { outs: { ...news, ...(await gate(ctx, news)) } };
   },
-  async delete() {},
+  // Deleted first when the whole cluster is destroyed (it depends on every member): from then on
+  // the members are stopped without membership changes.
+  async delete(ctx, _id, props) {
+    const { token, clusterName } = reveal<Inputs>(props);
+    if (token) clusterRegistry.markDestroying(token);
+    await ctx.log(`cluster ${clusterName} is being destroyed as a whole: members are stopped without membership changes`);
+  },
 };

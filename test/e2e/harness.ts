@@ -80,6 +80,11 @@ export function onHost(i: number, command: string): Promise<string> {
   return bedScript(["ssh", String(i), command], 120_000);
 }
 
+/** Host i (1-based) dies: its processes are killed and its link goes down. */
+export async function killHost(i: number): Promise<void> {
+  await bedScript(["kill", String(i)]);
+}
+
 /** Where the toolchain put pulumi and the language hosts (scripts/test.sh exports it). */
 export function toolchainBin(): string {
   const bin = process.env.PULUMI_ETCD_BIN;
@@ -144,6 +149,27 @@ export class Stack {
       );
     }
     return result;
+  }
+
+  /** Starts pulumi without waiting: the test can watch its output and signal it. */
+  start(args: string[]): { child: ReturnType<typeof spawn>; output: () => string; done: Promise<RunResult> } {
+    const child = spawn(toolchainBin() + "/pulumi", [...args, "--non-interactive"], {
+      cwd: this.dir,
+      env: this.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    const done = new Promise<RunResult>((resolve) =>
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+      }),
+    );
+    return { child, output: () => stdout + stderr, done };
   }
 
   async setConfig(key: string, value: string, secret = false): Promise<void> {

@@ -26,6 +26,7 @@ const cluster = new EtcdCluster(config.get("clusterName") ?? pulumi.getStack(), 
   tuning: config.getObject("tuning"),
   dataDir: config.get("dataDir"),
   purgeDataOnDestroy: config.getBoolean("purgeDataOnDestroy"),
+  allowUnsafeScaleDown: config.getBoolean("allowUnsafeScaleDown"),
   healthTimeoutSeconds: config.getNumber("healthTimeoutSeconds"),
   startTimeoutSeconds: config.getNumber("startTimeoutSeconds"),
 });
