@@ -52,7 +52,7 @@ pulumi config set members "$(members 0 1)"
 t0=$(now)
 quiet pulumi up --yes --skip-preview --non-interactive
 add=$(sub "$(now)" "$t0")
-grep -E "promoted|healthy with" "$work/step.log" | tail -n 2 | sed 's/^/  (pulumi) /' >&2
+grep -E "s1-member (creating|created) \([0-9.]+s\)" "$work/step.log" | sed -n "1p;/adding/p;/starting s1/p;/ready/p;/promoted/p;/created/p" | sed "s/^/  (pulumi) /" | cut -c1-160 >&2
 
 # Floor, part 1: the same amount of data from the first host to a third one, over TCP.
 ssh_host "${ips[2]}" "timeout 300 python3 -c 'import socket
