@@ -1,5 +1,5 @@
 // Issue 3 (Day 1) end to end: EtcdCluster from `pulumi up` on bed hosts, checked from outside.
-import { copyFileSync, appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -279,6 +279,30 @@ describe("EtcdCluster from a YAML program, through the package schema", () => {
     expect(await onHost(4, "grep -E '^(snapshot-count|auto-compaction-mode|auto-compaction-retention):' /etc/etcd/etcd.conf.yml")).toBe(
       "snapshot-count: 5000\nauto-compaction-mode: 'periodic'\nauto-compaction-retention: '1h'\n",
     );
+  });
+
+  it("scaling 1 → 3 from YAML adds two learners one after another, and leaves the first member running", async () => {
+    const pid = (await onHost(4, "pgrep -x etcd")).trim();
+    for (const [k, i] of [
+      ["host2", 0],
+      ["host3", 1],
+    ] as const) {
+      await stack.setConfig(k, bed.hosts[i].ip);
+      await stack.setConfig(`${k}Key`, bed.hosts[i].hostKey);
+    }
+    const manifest = path.join(stack.dir, "Pulumi.yaml");
+    const more = [2, 3]
+      .map(
+        (n) =>
+          `        - name: yaml-${n}\n          connection: { host: "\${host${n}}", user: root, privateKey: "\${sshKey}", hostKey: "\${host${n}Key}" }\n`,
+      )
+      .join("");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/(      members:\n(?:.*\n){2})/, `$1${more}`));
+    const up = await stack.up();
+    expect(up.stdout).toMatch(/adding yaml-[23] .* as a learner[\s\S]*promoted yaml-[23][\s\S]*adding yaml-[23] .* as a learner/);
+    const out = await clusterOutputs(stack);
+    await expectWorkingCluster(out, ["yaml-1", "yaml-2", "yaml-3"]);
+    expect((await onHost(4, "pgrep -x etcd")).trim()).toBe(pid);
     await stack.destroy();
     expect((await onHost(4, "pgrep -x etcd || echo none")).trim()).toBe("none");
   });
