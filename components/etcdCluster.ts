@@ -52,11 +52,16 @@ export class EtcdCluster extends pulumi.ComponentResource {
   readonly clusterId: pulumi.Output<string>;
   readonly version: string;
   readonly memberResources: EtcdMember[];
+  /** The cluster's name (its resource name) and how each member's host is reached. */
+  readonly clusterName: string;
+  readonly hosts: { name: string; connection: HostConnection }[];
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:EtcdCluster", name, {}, opts);
     const version = normalize(args.version ?? DEFAULT_VERSION);
     this.version = version;
+    this.clusterName = name;
+    this.hosts = (args.members ?? []).map((m) => ({ name: m.name, connection: m.connection }));
     const ports = withDefaults(args.ports);
     const findings = validateCluster({
       members: args.members?.map((m) => ({

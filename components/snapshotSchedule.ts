@@ -1,0 +1,97 @@
+// SnapshotSchedule: a systemd timer on every member; at each tick only the current leader takes a
+// snapshot (so one per interval), checks it with etcdutl, compresses it and keeps it locally and/or
+// in an S3-compatible bucket with a metadata file, then applies retention. The runner is
+// hosts/etcd-snapshot-run.sh; its settings (possibly S3 credentials) reach the hosts on stdin only.
+import * as pulumi from "@pulumi/pulumi";
+import { hostScript } from "../provider/host/scripts";
+import { shellQuote } from "../provider/host/ssh";
+import { EtcdCluster } from "./etcdCluster";
+import { HostScript } from "./resources";
+
+export interface S3Target {
+  /** e.g. https://s3.eu-west-1.amazonaws.com or an S3-compatible endpoint. */
+  endpoint: string;
+  region?: string;
+  bucket: string;
+  prefix?: string;
+  accessKeyId: pulumi.Input<string>;
+  secretAccessKey: pulumi.Input<string>;
+}
+
+export interface SnapshotScheduleArgs {
+  cluster: EtcdCluster;
+  /** A systemd OnCalendar expression; default every 6 hours. */
+  schedule?: string;
+  /** How many snapshots to keep, locally and remotely (the newest); default 5. */
+  keep?: number;
+  /** Local directory on the hosts, default /var/backups/etcd; "" for none. */
+  localDir?: string;
+  compression?: "gzip" | "none";
+  s3?: S3Target;
+}
+
+export const DEFAULT_SNAPSHOT_SCHEDULE = "*-*-* 00/6:00:00";
+
+export function snapshotScheduleProblems(a: Omit<SnapshotScheduleArgs, "cluster">): string[] {
+  const p: string[] = [];
+  if (a.keep !== undefined && (!Number.isInteger(a.keep) || a.keep < 1)) p.push(`keep must be an integer of at least 1, got ${a.keep}`);
+  if (a.schedule !== undefined && !/^[0-9A-Za-z*:/,.~ -]+$/.test(a.schedule))
+    p.push(`schedule ${JSON.stringify(a.schedule)} is not a systemd calendar expression`);
+  if (a.localDir && !/^\/[A-Za-z0-9._/-]+$/.test(a.localDir)) p.push(`localDir must be an absolute path`);
+  if (a.compression && !["gzip", "none"].includes(a.compression)) p.push(`compression must be gzip or none`);
+  if (a.localDir === "" && !a.s3) p.push(`with no localDir and no s3 the snapshots would go nowhere`);
+  if (a.s3) {
+    if (!/^https?:\/\/[^\s/]+/.test(a.s3.endpoint)) p.push(`s3.endpoint must be an http(s) URL`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(a.s3.bucket))
+      p.push(`s3.bucket ${JSON.stringify(a.s3.bucket)} is not a valid bucket name`);
+    if (a.s3.prefix && !/^[A-Za-z0-9!_.*'()/-]+$/.test(a.s3.prefix)) p.push(`s3.prefix may hold letters, digits and !_.*'()/- only`);
+  }
+  return p;
+}
+
+export class SnapshotSchedule extends pulumi.ComponentResource {
+  constructor(name: string, args: SnapshotScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etcd:index:SnapshotSchedule", name, {}, opts);
+    const problems = snapshotScheduleProblems(args);
+    if (problems.length) throw new Error(`SnapshotSchedule ${name}: invalid inputs, nothing was changed:\n  - ${problems.join("\n  - ")}`);
+    const s3 = args.s3;
+    const settings = (member: string) =>
+      pulumi.secret(
+        pulumi.all([s3?.accessKeyId ?? "", s3?.secretAccessKey ?? ""]).apply(([ak, sk]) =>
+          Object.entries({
+            PE_CLUSTER: args.cluster.clusterName,
+            PE_MEMBER: member,
+            PE_KEEP: String(args.keep ?? 5),
+            PE_LOCAL_DIR: args.localDir ?? "/var/backups/etcd",
+            PE_COMPRESS: args.compression ?? "gzip",
+            PE_S3_ENDPOINT: s3?.endpoint ?? "",
+            PE_S3_REGION: s3?.region ?? "us-east-1",
+            PE_S3_BUCKET: s3?.bucket ?? "",
+            PE_S3_PREFIX: s3?.prefix ?? "",
+            PE_S3_ACCESS_KEY: ak,
+            PE_S3_SECRET_KEY: sk,
+          })
+            .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
+            .join(""),
+        ),
+      );
+    const runner = hostScript("etcd-snapshot-run").text;
+    for (const h of args.cluster.hosts) {
+      new HostScript(
+        `${name}-${h.name}`,
+        {
+          connection: h.connection,
+          create: {
+            script: "etcd-snapshot-schedule",
+            env: { PE_RUNNER: runner, PE_ON_CALENDAR: args.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE },
+            stdin: settings(h.name),
+          },
+          delete: { script: "etcd-snapshot-unschedule" },
+          unreachableOnDelete: "skip",
+        },
+        { parent: this, dependsOn: [args.cluster] },
+      );
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,38 @@
+// E2E program: an EtcdCluster on bed hosts with a SnapshotSchedule to a local dir and S3 (s3rver).
+import * as pulumi from "@pulumi/pulumi";
+import { EtcdCluster, SnapshotSchedule } from "../../../../dist/components";
+
+interface MemberConfig {
+  name: string;
+  ip: string;
+  hostKey: string;
+}
+const config = new pulumi.Config();
+const sshKey = config.requireSecret("sshKey");
+const cluster = new EtcdCluster(pulumi.getStack(), {
+  members: config.requireObject<MemberConfig[]>("members").map((m) => ({
+    name: m.name,
+    connection: { host: m.ip, user: "root", privateKey: sshKey, hostKey: m.hostKey },
+  })),
+  version: config.require("version"),
+  sha256: config.require("sha256"),
+  downloadUrl: config.require("downloadUrl"),
+});
+
+new SnapshotSchedule("backups", {
+  cluster,
+  schedule: config.get("schedule"),
+  keep: config.getNumber("keep"),
+  s3: {
+    endpoint: config.require("s3Endpoint"),
+    bucket: config.require("s3Bucket"),
+    prefix: config.get("s3Prefix"),
+    accessKeyId: config.require("s3AccessKey"),
+    secretAccessKey: config.requireSecret("s3SecretKey"),
+  },
+});
+
+export const clientEndpoints = cluster.clientEndpoints;
+export const caCertPem = cluster.caCertPem;
+export const adminCertPem = cluster.admin.certPem;
+export const adminKeyPem = cluster.admin.privateKeyPem;
