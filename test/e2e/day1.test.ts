@@ -297,7 +297,7 @@ describe("EtcdCluster from a YAML program, through the package schema", () => {
           `        - name: yaml-${n}\n          connection: { host: "\${host${n}}", user: root, privateKey: "\${sshKey}", hostKey: "\${host${n}Key}" }\n`,
       )
       .join("");
-    writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/(      members:\n(?:.*\n){2})/, `$1${more}`));
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/( {6}members:\n(?:.*\n){2})/, `$1${more}`));
     const up = await stack.up();
     expect(up.stdout).toMatch(/adding yaml-[23] .* as a learner[\s\S]*promoted yaml-[23][\s\S]*adding yaml-[23] .* as a learner/);
     const out = await clusterOutputs(stack);
