@@ -6,4 +6,4 @@ export { EtcdCluster, EtcdClusterArgs, EtcdClusterMember, ClusterMemberInfo } fr
 export { TrustedCaFile, TrustedCaFileArgs } from "./trustedCaFile";
 export { Tuning } from "../planning/etcdConfig";
 export { Ports } from "../planning/ports";
-export { SnapshotSchedule, SnapshotScheduleArgs, S3Target } from "./snapshotSchedule";
+export { EtcdSnapshot, EtcdSnapshotArgs, SnapshotSchedule, SnapshotScheduleArgs, S3Target } from "./snapshotSchedule";

@@ -49,32 +49,39 @@ export function snapshotScheduleProblems(a: Omit<SnapshotScheduleArgs, "cluster"
   return p;
 }
 
+/** Where and how snapshots are kept. */
+export type SnapshotTarget = Pick<SnapshotScheduleArgs, "keep" | "localDir" | "compression" | "s3">;
+
+/** The runner's settings file (shell assignments, each value quoted); secret: it may hold S3 keys. */
+export function snapshotSettings(t: SnapshotTarget, clusterName: string, member: string): pulumi.Output<string> {
+  const s3 = t.s3;
+  return pulumi.secret(
+    pulumi.all([s3?.accessKeyId ?? "", s3?.secretAccessKey ?? ""]).apply(([ak, sk]) =>
+      Object.entries({
+        PE_CLUSTER: clusterName,
+        PE_MEMBER: member,
+        PE_KEEP: String(t.keep ?? 5),
+        PE_LOCAL_DIR: t.localDir ?? "/var/backups/etcd",
+        PE_COMPRESS: t.compression ?? "gzip",
+        PE_S3_ENDPOINT: s3?.endpoint ?? "",
+        PE_S3_REGION: s3?.region ?? "us-east-1",
+        PE_S3_BUCKET: s3?.bucket ?? "",
+        PE_S3_PREFIX: s3?.prefix ?? "",
+        PE_S3_ACCESS_KEY: ak,
+        PE_S3_SECRET_KEY: sk,
+      })
+        .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
+        .join(""),
+    ),
+  );
+}
+
 export class SnapshotSchedule extends pulumi.ComponentResource {
   constructor(name: string, args: SnapshotScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:SnapshotSchedule", name, {}, opts);
     const problems = snapshotScheduleProblems(args);
     if (problems.length) throw new Error(`SnapshotSchedule ${name}: invalid inputs, nothing was changed:\n  - ${problems.join("\n  - ")}`);
-    const s3 = args.s3;
-    const settings = (member: string) =>
-      pulumi.secret(
-        pulumi.all([s3?.accessKeyId ?? "", s3?.secretAccessKey ?? ""]).apply(([ak, sk]) =>
-          Object.entries({
-            PE_CLUSTER: args.cluster.clusterName,
-            PE_MEMBER: member,
-            PE_KEEP: String(args.keep ?? 5),
-            PE_LOCAL_DIR: args.localDir ?? "/var/backups/etcd",
-            PE_COMPRESS: args.compression ?? "gzip",
-            PE_S3_ENDPOINT: s3?.endpoint ?? "",
-            PE_S3_REGION: s3?.region ?? "us-east-1",
-            PE_S3_BUCKET: s3?.bucket ?? "",
-            PE_S3_PREFIX: s3?.prefix ?? "",
-            PE_S3_ACCESS_KEY: ak,
-            PE_S3_SECRET_KEY: sk,
-          })
-            .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
-            .join(""),
-        ),
-      );
+    const settings = (member: string) => snapshotSettings(args, args.cluster.clusterName, member);
     const runner = hostScript("etcd-snapshot-run").text;
     for (const h of args.cluster.hosts) {
       new HostScript(
@@ -93,5 +100,45 @@ export class SnapshotSchedule extends pulumi.ComponentResource {
       );
     }
     this.registerOutputs({});
+  }
+}
+
+export interface EtcdSnapshotArgs extends SnapshotTarget {
+  cluster: EtcdCluster;
+  /** The member that takes it; default the first. */
+  member?: string;
+  /** Change it to take a new snapshot (e.g. a date, or the version you are about to upgrade to). */
+  trigger?: pulumi.Input<string>;
+}
+
+/** One snapshot, taken when created or when `trigger` changes (for example before an upgrade). */
+export class EtcdSnapshot extends pulumi.ComponentResource {
+  readonly file: pulumi.Output<string>;
+  readonly sha256: pulumi.Output<string>;
+  readonly revision: pulumi.Output<string>;
+  /** s3://bucket/prefix/file, or host:/dir/file when kept only locally. */
+  readonly location: pulumi.Output<string>;
+
+  constructor(name: string, args: EtcdSnapshotArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etcd:index:EtcdSnapshot", name, {}, opts);
+    const problems = snapshotScheduleProblems(args);
+    const host = args.member ? args.cluster.hosts.find((h) => h.name === args.member) : args.cluster.hosts[0];
+    if (!host) problems.push(`member ${JSON.stringify(args.member)} is not a member of the cluster`);
+    if (problems.length) throw new Error(`EtcdSnapshot ${name}: invalid inputs, nothing was changed:\n  - ${problems.join("\n  - ")}`);
+    const step = {
+      script: "etcd-snapshot-now",
+      env: { PE_TRIGGER: args.trigger ?? "" },
+      stdin: snapshotSettings(args, args.cluster.clusterName, host!.name),
+    };
+    const run = new HostScript(
+      name,
+      { connection: host!.connection, create: step, update: step },
+      { parent: this, dependsOn: [args.cluster] },
+    );
+    this.file = run.outputs.apply((o) => o.file);
+    this.sha256 = run.outputs.apply((o) => o.sha256);
+    this.revision = run.outputs.apply((o) => o.revision);
+    this.location = run.outputs.apply((o) => o.location);
+    this.registerOutputs({ file: this.file, sha256: this.sha256, revision: this.revision, location: this.location });
   }
 }

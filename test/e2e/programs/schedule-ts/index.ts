@@ -1,6 +1,6 @@
 // E2E program: an EtcdCluster on bed hosts with a SnapshotSchedule to a local dir and S3 (s3rver).
 import * as pulumi from "@pulumi/pulumi";
-import { EtcdCluster, SnapshotSchedule } from "../../../../dist/components";
+import { EtcdCluster, EtcdSnapshot, SnapshotSchedule } from "../../../../dist/components";
 
 interface MemberConfig {
   name: string;
@@ -19,18 +19,24 @@ const cluster = new EtcdCluster(pulumi.getStack(), {
   downloadUrl: config.require("downloadUrl"),
 });
 
+const s3 = (prefix?: string) => ({
+  endpoint: config.require("s3Endpoint"),
+  bucket: config.require("s3Bucket"),
+  prefix,
+  accessKeyId: config.require("s3AccessKey"),
+  secretAccessKey: config.requireSecret("s3SecretKey"),
+});
 new SnapshotSchedule("backups", {
   cluster,
   schedule: config.get("schedule"),
   keep: config.getNumber("keep"),
-  s3: {
-    endpoint: config.require("s3Endpoint"),
-    bucket: config.require("s3Bucket"),
-    prefix: config.get("s3Prefix"),
-    accessKeyId: config.require("s3AccessKey"),
-    secretAccessKey: config.requireSecret("s3SecretKey"),
-  },
+  s3: s3(config.get("s3Prefix")),
 });
+
+// An on-demand snapshot, taken again whenever the trigger changes.
+const trigger = config.get("onDemandTrigger");
+const before = trigger ? new EtcdSnapshot("before-upgrade", { cluster, trigger, localDir: "", s3: s3("ondemand/") }) : undefined;
+export const onDemand = before && { file: before.file, sha256: before.sha256, revision: before.revision, location: before.location };
 
 export const clientEndpoints = cluster.clientEndpoints;
 export const caCertPem = cluster.caCertPem;
