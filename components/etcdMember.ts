@@ -62,8 +62,6 @@ export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions {
   certRotation?: pulumi.Input<number>;
   /** Resources the install waits for (EtcdCluster: every member's preflight). */
   installAfter?: pulumi.Resource[];
-  /** Key under which config updates restart members one at a time. */
-  restartLock?: pulumi.Input<string>;
   /**
    * Membership managed through the etcd API (EtcdCluster sets this): the member bootstraps with the
    * initial members or joins as a learner and is promoted; removing it removes it from the cluster
@@ -252,7 +250,6 @@ export class EtcdMember extends pulumi.ComponentResource {
             script: "etcd-service-remove",
             env: { PE_DATA_DIR: dataDir, PE_PURGE: args.purgeDataOnDestroy ? "true" : "false" },
           },
-          updateLock: args.restartLock,
           timeoutSeconds: (args.startTimeoutSeconds ?? 300) + 120,
         },
         { ...child, dependsOn: [files] },

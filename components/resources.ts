@@ -56,8 +56,6 @@ export interface HostScriptArgs {
   delete?: pulumi.Input<HostScriptStep>;
   unreachableOnDelete?: pulumi.Input<"fail" | "skip">;
   timeoutSeconds?: pulumi.Input<number>;
-  /** Updates with the same key run one at a time. */
-  updateLock?: pulumi.Input<string>;
 }
 
 export class HostScript extends pulumi.CustomResource {

@@ -1,6 +1,7 @@
 // Membership decisions, pure so every rule is unit-tested: is it safe to remove a member, and how
 // does a member that is being created enter the cluster (bootstrap, join, or resume an earlier,
 // interrupted join)? The provider applies them through the etcd API.
+import { initialCluster } from "./etcdConfig";
 
 export interface VoterState {
   id: string;
@@ -112,5 +113,5 @@ export function joinInitialCluster(live: VoterState[], self: { name: string; pee
       `another member (${unnamed.map((m) => m.peerUrls.join(",")).join("; ")}) was added but never started: finish or remove it first (one membership change at a time)`,
     );
   }
-  return [...others, { name: self.name, peerUrls: self.peerUrls }].flatMap((m) => m.peerUrls.map((u) => `${m.name}=${u}`)).join(",");
+  return initialCluster([...others, self]);
 }

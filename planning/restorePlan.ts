@@ -6,6 +6,8 @@
 //   - revisions are bumped and marked compacted, so clients watching old revisions resync;
 //   - old data dirs are archived, never deleted.
 
+import { initialCluster } from "./etcdConfig";
+
 export interface RestoreSpec {
   clusterName: string;
   /** A new generation performs a new restore. */
@@ -68,12 +70,12 @@ export function planRestore(s: RestoreSpec, nonce: string): RestorePlan {
   const problems = restoreProblems(s);
   if (problems.length) throw new Error(`invalid restore: ${problems.join("; ")}`);
   const token = `${s.clusterName}-restore${s.generation}-${nonce}`;
-  const initialCluster = s.members.flatMap((m) => m.peerUrls.map((u) => `${m.name}=${u}`)).join(",");
+  const cluster = initialCluster(s.members);
   const bump = s.bumpRevision ?? DEFAULT_BUMP_REVISION;
   const names = s.members.map((m) => m.name).join(", ");
   return {
     token,
-    initialCluster,
+    initialCluster: cluster,
     bumpRevision: bump,
     minRevision: s.snapshot.revision === undefined ? undefined : s.snapshot.revision + bump,
     members: s.members.map((m) => ({
@@ -83,7 +85,7 @@ export function planRestore(s: RestoreSpec, nonce: string): RestorePlan {
         "--name",
         m.name,
         "--initial-cluster",
-        initialCluster,
+        cluster,
         "--initial-cluster-token",
         token,
         "--initial-advertise-peer-urls",

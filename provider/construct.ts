@@ -1,48 +1,25 @@
 // Components built inside the provider process, for programs in other languages (YAML, Python, Go)
 // that use this package through its schema. TypeScript programs construct the same classes
-// in their own process.
+// in their own process. A component's outputs are the properties its schema entry declares.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { EtcdCA, EtcdCluster, TrustedCaFile } from "../components";
+import { packageRoot } from "./host/scripts";
 
-type Factory = (
-  name: string,
-  inputs: pulumi.Inputs,
-  opts: pulumi.ComponentResourceOptions,
-) => { urn: pulumi.Output<string>; state: pulumi.Inputs };
+type Component = new (name: string, inputs: never, opts: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
 
-const factories: Record<string, Factory> = {
-  "etcd:index:EtcdCA": (name, inputs, opts) => {
-    const ca = new EtcdCA(name, inputs, opts);
-    return {
-      urn: ca.urn,
-      state: {
-        certPem: ca.certPem,
-        notAfter: ca.notAfter,
-        admin: ca.admin,
-        healthcheck: ca.healthcheck,
-        apiserverEtcdClient: ca.apiserverEtcdClient,
-      },
-    };
-  },
-  "etcd:index:EtcdCluster": (name, inputs, opts) => {
-    const c = new EtcdCluster(name, inputs as never, opts);
-    return {
-      urn: c.urn,
-      state: {
-        clientEndpoints: c.clientEndpoints,
-        caCertPem: c.caCertPem,
-        admin: c.admin,
-        members: c.members,
-        etcdctlEnv: c.etcdctlEnv,
-        clusterId: c.clusterId,
-      },
-    };
-  },
-  "etcd:index:TrustedCaFile": (name, inputs, opts) => {
-    const f = new TrustedCaFile(name, inputs as never, opts);
-    return { urn: f.urn, state: { sha256: f.sha256 } };
-  },
+const components: Record<string, Component> = {
+  "etcd:index:EtcdCA": EtcdCA as unknown as Component,
+  "etcd:index:EtcdCluster": EtcdCluster as unknown as Component,
+  "etcd:index:TrustedCaFile": TrustedCaFile as unknown as Component,
+};
+
+/** The package schema, read once; the provider serves it as is. */
+export const schemaText = readFileSync(path.join(packageRoot(), "schema.json"), "utf8");
+const schema = JSON.parse(schemaText) as {
+  resources: Record<string, { properties?: Record<string, unknown> }>;
 };
 
 export async function construct(
@@ -51,7 +28,9 @@ export async function construct(
   inputs: pulumi.Inputs,
   options: pulumi.ComponentResourceOptions,
 ): Promise<provider.ConstructResult> {
-  const factory = factories[type];
-  if (!factory) throw new Error(`unknown component type ${type}`);
-  return factory(name, inputs, options);
+  const Ctor = components[type];
+  if (!Ctor) throw new Error(`unknown component type ${type}`);
+  const c = new Ctor(name, inputs as never, options) as pulumi.ComponentResource & Record<string, unknown>;
+  const outputs = Object.keys(schema.resources[type]?.properties ?? {});
+  return { urn: c.urn, state: Object.fromEntries(outputs.map((k) => [k, c[k]])) };
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as provider from "@pulumi/pulumi/provider";
-import { construct } from "./construct";
+import { construct, schemaText } from "./construct";
 import { packageRoot } from "./host/scripts";
 import { engineLog } from "./engineLog";
 import { bootstrapResource } from "./resources/bootstrap";
@@ -46,7 +46,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as
 
 export const etcdProvider: provider.Provider = {
   version: pkg.version,
-  schema: readFileSync(path.join(root, "schema.json"), "utf8"),
+  schema: schemaText,
   check: (urn, _olds, news) => handlerFor(urn).check(news),
   diff: (_id, urn, olds, news) => handlerFor(urn).diff(olds, news),
   create: (urn, inputs) => handlerFor(urn).create(context(urn), inputs),

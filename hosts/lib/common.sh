@@ -11,10 +11,12 @@ output() { printf '::output %s=%s\n' "$1" "$2"; }
 # Writes stdin to $1 atomically with mode $2 and owner $3; prints "changed" or "unchanged".
 install_content() {
   local dest=$1 mode=$2 owner=$3 tmp
+  # mktemp creates the file 0600: secret content is never readable by others, even for a moment.
   tmp=$(mktemp "$(dirname "$dest")/.pe-tmp.XXXXXX")
-  cat >"$tmp"
-  chown "$owner" "$tmp"
-  chmod "$mode" "$tmp"
+  if ! { cat >"$tmp" && chown "$owner" "$tmp" && chmod "$mode" "$tmp"; }; then
+    rm -f "$tmp"
+    return 1
+  fi
   if [[ -f $dest ]] && cmp -s "$tmp" "$dest" && [[ $(stat -c '%a %U %G' "$dest") == "$(stat -c '%a %U %G' "$tmp")" ]]; then
     rm -f "$tmp"
     echo unchanged

@@ -3,6 +3,7 @@
 // rewrite the bootstrap-time initial cluster of the members that stay (that would restart them),
 // and members added later join the running cluster instead of bootstrapping.
 import { randomBytes } from "node:crypto";
+import { initialCluster as formatInitialCluster } from "../../planning/etcdConfig";
 import { clusterRegistry } from "../clusterRegistry";
 import { reveal } from "../secrets";
 import { ResourceHandler } from "./handler";
@@ -26,7 +27,7 @@ export const bootstrapResource: ResourceHandler = {
   async create(ctx, wire) {
     const inputs = reveal<Inputs>(wire);
     const token = `${inputs.clusterName}-${randomBytes(8).toString("hex")}`;
-    const initialCluster = inputs.members.flatMap((m) => m.peerUrls.map((u) => `${m.name}=${u}`)).join(",");
+    const initialCluster = formatInitialCluster(inputs.members);
     clusterRegistry.markFresh(token);
     await ctx.log(`new cluster ${inputs.clusterName}: ${inputs.members.length} initial member(s), token ${token}`);
     return { id: token, outs: { token, initialCluster, initialMembers: inputs.members.map((m) => m.name) } };

@@ -23,8 +23,6 @@ interface Inputs {
   /** What delete does when the host cannot be reached: fail (default) or skip with a warning. */
   unreachableOnDelete?: "fail" | "skip";
   timeoutSeconds?: number;
-  /** Updates with the same key run one at a time (e.g. one member restarts while the others serve). */
-  updateLock?: string;
   scriptHashes?: Record<string, string>;
 }
 
@@ -52,19 +50,6 @@ async function run(ctx: Context, inputs: Inputs, step: Step, phase: string): Pro
 
 function outputs(wire: Record<string, unknown>, result: ScriptResult | undefined, previous?: Record<string, unknown>) {
   return { ...wire, outputs: result ? parseOutputs(result.stdout) : (previous?.outputs ?? {}) };
-}
-
-// One provider process serves a whole deployment, so an in-process queue per key serializes updates.
-const queues = new Map<string, Promise<unknown>>();
-function withLock<T>(key: string | undefined, fn: () => Promise<T>): Promise<T> {
-  if (!key) return fn();
-  const prev = queues.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  queues.set(
-    key,
-    next.catch(() => undefined),
-  );
-  return next;
 }
 
 export const hostScriptResource: ResourceHandler = {
@@ -110,7 +95,7 @@ export const hostScriptResource: ResourceHandler = {
     const step = n.update ?? n.create;
     // Only a change to what the script does re-runs it; new credentials or a new delete step do not.
     const rerun = !sameValue(o.update ?? o.create, step) || !sameValue(o.scriptHashes?.[step.script], n.scriptHashes?.[step.script]);
-    const result = rerun ? await withLock(n.updateLock, () => run(ctx, n, step, "update")) : undefined;
+    const result = rerun ? await run(ctx, n, step, "update") : undefined;
     return { outs: outputs(news, result, olds) };
   },
 

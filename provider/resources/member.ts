@@ -4,7 +4,7 @@
 // healthy cluster. Delete: refuse if quorum would be at risk, move leadership away, remove from
 // the membership, then stop etcd and archive its data (the host step is skipped with a warning when
 // the host is dead). Every membership change of a cluster runs alone (clusterRegistry.exclusive).
-import { entryMode, joinInitialCluster, judgeRemoval } from "../../planning/membershipPlan";
+import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../planning/membershipPlan";
 import { Bootstrap as BootFacts, MemberLayout, renderConfig, renderUnit, Tuning } from "../../planning/etcdConfig";
 import { clusterRegistry } from "../clusterRegistry";
 import { ClientTls, probeMember } from "../etcd/client";
@@ -128,7 +128,7 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
     if (mode.kind === "join") {
       const voters = list.filter((m) => !m.isLearner);
       const healthy = voters.filter((m) => m.healthy).length;
-      if (healthy < Math.floor(voters.length / 2) + 1) {
+      if (healthy < quorum(voters.length)) {
         throw new Error(`${me}: the cluster has ${healthy} healthy voter(s) of ${voters.length}, no quorum: not adding a member`);
       }
       await ctx.log(`adding ${me} (${i.peerUrls.join(",")}) as a learner`);

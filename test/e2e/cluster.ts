@@ -2,6 +2,8 @@
 // over mTLS, and plain shell on the hosts.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { Etcd3 } from "etcd3";
 import { ClientTls, etcdClient, probeMember } from "../../provider/etcd/client";
 import { Bed, onHost, Stack } from "./harness";
@@ -61,4 +63,12 @@ export async function sshSessions(host: number): Promise<number> {
 export function releaseBinarySha256(tarball: string, version: string): string {
   const bin = execFileSync("tar", ["-xzOf", tarball, `etcd-v${version}-linux-amd64/etcd`], { maxBuffer: 256 * 1024 * 1024 });
   return createHash("sha256").update(bin).digest("hex");
+}
+
+/** sha256 of the bed's etcd release tarball for a version (the bed builds its own, so its own sums). */
+export function bedTarballSha256(bed: Bed, version: string): string {
+  const sums = readFileSync(path.join(bed.etcdDist, "SHA256SUMS"), "utf8");
+  const m = new RegExp(`^([0-9a-f]{64})\\s+etcd-v${version.replace(/\./g, "\\.")}-linux-amd64\\.tar\\.gz$`, "m").exec(sums);
+  if (!m) throw new Error(`no etcd ${version} in ${bed.etcdDist}/SHA256SUMS`);
+  return m[1];
 }

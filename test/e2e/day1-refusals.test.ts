@@ -2,9 +2,8 @@
 // a foreign data dir or a busy port stops every host before any is written to, and a member that
 // does not start shows its journal and is rolled back.
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { membersConfig } from "./cluster";
+import { bedTarballSha256, membersConfig } from "./cluster";
 import { Bed, bedDown, bedUp, onHost, Stack } from "./harness";
 
 const V36 = "3.6.16";
@@ -13,8 +12,7 @@ let sha256: string;
 
 beforeAll(async () => {
   bed = await bedUp(3);
-  const sums = readFileSync(path.join(bed.etcdDist, "SHA256SUMS"), "utf8");
-  sha256 = new RegExp(`^([0-9a-f]{64})\\s+etcd-v${V36}-linux-amd64.tar.gz$`, "m").exec(sums)![1];
+  sha256 = bedTarballSha256(bed, V36);
 });
 afterAll(() => bedDown());
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../provider/tls/certificates";
 import {
   adminTls,
+  bedTarballSha256,
   clusterOutputs,
   ClusterOutputs,
   leaderCount,
@@ -20,16 +21,9 @@ const V36 = "3.6.16";
 const V35 = "3.5.35";
 const PRIVATE_KEY = /BEGIN [A-Z ]*PRIVATE KEY/;
 let bed: Bed;
-let sums: Record<string, string>;
 
 beforeAll(async () => {
   bed = await bedUp(4);
-  sums = Object.fromEntries(
-    readFileSync(path.join(bed.etcdDist, "SHA256SUMS"), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => l.split(/\s+/).reverse()),
-  );
 });
 
 afterAll(async () => {
@@ -45,7 +39,7 @@ async function clusterStack(name: string, members: string, version: string, extr
   await stack.setConfig("clusterName", name);
   await stack.setConfig("version", version);
   // The bed's tarballs are built from source, so they carry their own checksums (given as `sha256`).
-  await stack.setConfig("sha256", sums[tarball(version)]);
+  await stack.setConfig("sha256", bedTarballSha256(bed, version));
   await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
   for (const [k, v] of Object.entries(extra)) await stack.setConfig(k, v);
   return stack;
@@ -270,7 +264,7 @@ describe("EtcdCluster from a YAML program, through the package schema", () => {
     await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
     await stack.setConfig("host", bed.hosts[3].ip);
     await stack.setConfig("hostKey", bed.hosts[3].hostKey);
-    await stack.setConfig("sha256", sums[tarball(V36)]);
+    await stack.setConfig("sha256", bedTarballSha256(bed, V36));
     await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
     await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
     await stack.up();
@@ -336,7 +330,7 @@ describe("EtcdMember alone, with certificates the user supplies", () => {
     await stack.setConfig("host", host.ip);
     await stack.setConfig("hostKey", host.hostKey);
     await stack.setConfig("version", V36);
-    await stack.setConfig("sha256", sums[tarball(V36)]);
+    await stack.setConfig("sha256", bedTarballSha256(bed, V36));
     await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
     const certificates = {
       caCertPem: ca.certPem,

@@ -1,9 +1,8 @@
 // Issue 4 (Day 2) end to end: membership changes from `pulumi up` while a writer keeps writing,
 // refusals that protect quorum, a dead host replaced, an interrupted add, drift seen by refresh.
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminTls, clusterOutputs, ClusterOutputs, leaderCount, sshSessions, withClient } from "./cluster";
+import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, leaderCount, sshSessions, withClient } from "./cluster";
 import { Bed, bedDown, bedLeftovers, bedUp, killHost, onHost, Stack } from "./harness";
 import { Writer } from "./writer";
 
@@ -13,8 +12,7 @@ let sha256: string;
 
 beforeAll(async () => {
   bed = await bedUp(6);
-  const sums = readFileSync(path.join(bed.etcdDist, "SHA256SUMS"), "utf8");
-  sha256 = new RegExp(`^([0-9a-f]{64})\\s+etcd-v${V36}-linux-amd64.tar.gz$`, "m").exec(sums)![1];
+  sha256 = bedTarballSha256(bed, V36);
 });
 afterAll(() => bedDown());
 

@@ -2,9 +2,8 @@
 // only the leader takes a snapshot per interval; retention keeps the newest 2, locally and in S3.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminTls, clusterOutputs, membersConfig, withClient } from "./cluster";
+import { adminTls, bedTarballSha256, clusterOutputs, membersConfig, withClient } from "./cluster";
 import { Bed, bedDown, bedLeftovers, bedUp, onHost, Stack } from "./harness";
 
 const V36 = "3.6.16";
@@ -36,9 +35,7 @@ beforeAll(async () => {
     1,
     `curl -fsS --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -X PUT ${bed.s3}/${BUCKET}`,
   );
-  const sha = new RegExp(`^([0-9a-f]{64})\\s+etcd-v${V36}-linux-amd64.tar.gz$`, "m").exec(
-    readFileSync(path.join(bed.etcdDist, "SHA256SUMS"), "utf8"),
-  )![1];
+  const sha = bedTarballSha256(bed, V36);
   stack = await Stack.create("schedule-ts", "snap");
   await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
   await stack.setConfig("members", membersConfig(bed, [0, 1, 2], ["s1", "s2", "s3"]));
