@@ -3,6 +3,7 @@
 // to, bootstraps the members in parallel and returns only when the cluster is healthy.
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../planning/clusterSpec";
+import { restoreProblems } from "../planning/restorePlan";
 import { clientUrls, DEFAULT_DATA_DIR, peerUrls } from "../planning/etcdConfig";
 import { withDefaults } from "../planning/ports";
 import { DEFAULT_VERSION, normalize } from "../planning/versions";
@@ -10,7 +11,7 @@ import { HostConnection } from "./connection";
 import { ClientCertificate, EtcdCA } from "./etcdCA";
 import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
 import { known, knownEach } from "./plain";
-import { Bootstrap, HealthGate, HostScript } from "./resources";
+import { Bootstrap, HealthGate, HostScript, Restore, RestoreSourceArgs } from "./resources";
 
 export interface EtcdClusterMember {
   /** etcd member name: lowercase letters, digits, '-', '.'. */
@@ -32,6 +33,23 @@ export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   healthTimeoutSeconds?: number;
   /** Allow removing a member when that leaves a single voter (no fault tolerance). */
   allowUnsafeScaleDown?: boolean;
+  /**
+   * Restore every member from one snapshot (after quorum loss, or to clone a cluster onto new
+   * hosts). Done when first given and again whenever `generation` changes; keep the block after.
+   */
+  restore?: EtcdClusterRestore;
+}
+
+export interface EtcdClusterRestore {
+  /** A new generation performs a new restore. */
+  generation: number;
+  source: RestoreSourceArgs;
+  /** sha256 of the file as stored (for S3 it is read from the metadata file beside it when not given). */
+  sha256?: string;
+  /** Needed for a raw db file copied from a data dir (it has no integrity hash). */
+  skipHashCheck?: boolean;
+  /** Added to every revision so watchers resync; default 1,000,000,000. */
+  bumpRevision?: number;
 }
 
 export interface ClusterMemberInfo {
@@ -50,6 +68,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
   /** `export ETCDCTL_...` lines; save the CA and admin certificate/key beside them. */
   readonly etcdctlEnv: pulumi.Output<string>;
   readonly clusterId: pulumi.Output<string>;
+  /** host:path of the archives a restore made of the members' earlier state ([] without restore). */
+  readonly restoreArchives: pulumi.Output<string[]>;
   readonly version: string;
   readonly memberResources: EtcdMember[];
   /** The cluster's name (its resource name) and how each member's host is reached. */
@@ -76,6 +96,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
       dataDir: args.dataDir,
     });
     if (!Array.isArray(args.members)) findings.errors.unshift("members is required: list 1, 3 or 5 members");
+    if (args.restore)
+      findings.errors.push(
+        ...restoreProblems(
+          args.restore,
+          (args.members ?? []).map((m) => known(m.name) ?? ""),
+        ),
+      );
     if (findings.errors.length > 0) {
       throw new Error(`EtcdCluster ${name}: invalid inputs, nothing was changed:\n  - ${findings.errors.join("\n  - ")}`);
     }
@@ -156,16 +183,53 @@ export class EtcdCluster extends pulumi.ComponentResource {
             },
             // A dead host must not block its removal or replacement (a warning says what was skipped).
             unreachableOnDelete: "skip",
+            deferService: true,
           },
           child,
         ),
     );
 
+    // With a restore, the data is written between install and service, and the services (and the
+    // health gate) take the restored cluster's new token.
+    let token: pulumi.Output<string> = boot.token;
+    if (args.restore) {
+      const r = args.restore;
+      const restore = new Restore(
+        `${name}-restore`,
+        {
+          clusterName: name,
+          generation: r.generation,
+          source: r.source,
+          sha256: r.sha256,
+          skipHashCheck: r.skipHashCheck,
+          bumpRevision: r.bumpRevision,
+          members: this.memberResources.map((mr, i) => ({
+            name: mr.memberName,
+            connection: args.members[i].connection,
+            layout: mr.layout,
+            peerUrls: mr.peerUrls,
+            clientUrls: mr.clientUrls,
+          })),
+          tuning: args.tuning,
+          adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
+          startTimeoutSeconds: args.startTimeoutSeconds,
+        },
+        { ...child, dependsOn: this.memberResources.flatMap((m) => m.hostReady) },
+      );
+      token = restore.token;
+      for (const m of this.memberResources)
+        m.startService({ token: restore.token, initialCluster: restore.initialCluster, initialMembers: restore.initialMembers });
+      this.restoreArchives = restore.archives;
+    } else {
+      for (const m of this.memberResources) m.startService();
+      this.restoreArchives = pulumi.output([]);
+    }
+
     const gate = new HealthGate(
       `${name}-health`,
       {
         clusterName: name,
-        token: boot.token,
+        token,
         members: this.memberResources.map((mr, i) => ({
           name: mr.memberName,
           endpoint: mr.clientUrls.apply((u) => u[0]),
@@ -209,6 +273,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       members: this.members,
       etcdctlEnv: this.etcdctlEnv,
       clusterId: this.clusterId,
+      restoreArchives: this.restoreArchives,
     });
   }
 }

@@ -3,7 +3,7 @@
 // bootstrap facts and certificates the user supplies; EtcdCluster composes several.
 import * as pulumi from "@pulumi/pulumi";
 import { isIpAddress } from "../planning/addresses";
-import { clientUrls, DEFAULT_DATA_DIR, peerUrls, renderConfig, renderUnit, Tuning } from "../planning/etcdConfig";
+import { clientUrls, DEFAULT_DATA_DIR, MemberLayout, peerUrls, renderConfig, renderUnit, Tuning } from "../planning/etcdConfig";
 import { Ports, withDefaults } from "../planning/ports";
 import { checksumsFor, DEFAULT_DOWNLOAD_URL, normalize } from "../planning/versions";
 import { HostConnection } from "./connection";
@@ -71,6 +71,18 @@ export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions {
   membership?: MembershipArgs;
   /** What to do with the host steps when the host is gone on delete: fail (default) or skip with a warning. */
   unreachableOnDelete?: "fail" | "skip";
+  /**
+   * Install and place the PKI, but start the service only when `startService` is called (EtcdCluster:
+   * a restore writes the data between the two, and the service takes the restored cluster's token).
+   */
+  deferService?: boolean;
+}
+
+/** The facts the member's service starts with, when they differ from the install's (after a restore). */
+export interface ServiceFacts {
+  token: pulumi.Input<string>;
+  initialCluster: pulumi.Input<string>;
+  initialMembers: pulumi.Input<string[]>;
 }
 
 export interface MembershipArgs {
@@ -92,7 +104,13 @@ export class EtcdMember extends pulumi.ComponentResource {
   readonly arch: pulumi.Output<string>;
   readonly serverCertNotAfter?: pulumi.Output<string>;
   /** The running service (a Member resource with membership, else a HostScript); depend on it to act after the member started. */
-  readonly service: pulumi.CustomResource;
+  service!: pulumi.CustomResource;
+  /** The install and PKI steps: done before the service starts (and before a restore). */
+  readonly hostReady: pulumi.Resource[];
+  /** Name, addresses, ports, data dir and version: what the config and unit are rendered from. */
+  readonly layout: pulumi.Output<MemberLayout>;
+  /** Starts the service (only with deferService). */
+  readonly startService: (facts?: ServiceFacts) => void;
 
   constructor(name: string, args: EtcdMemberArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:EtcdMember", name, {}, opts);
@@ -203,58 +221,69 @@ export class EtcdMember extends pulumi.ComponentResource {
       { ...child, dependsOn: [install] },
     );
 
+    this.hostReady = [install, files];
     const layout = { name: memberName, ports, dataDir, version };
-    const config = pulumi
-      .all([addresses, args.bootstrap.initialCluster, args.bootstrap.token, args.bootstrap.state])
-      .apply(([a, initialCluster, token, state]) =>
-        renderConfig({ ...layout, addresses: a }, { initialCluster, token, state }, args.tuning),
-      );
-    const serviceEnv = (phase: string) => ({
-      PE_PHASE: phase,
-      PE_NAME: memberName,
-      PE_TOKEN: args.bootstrap.token,
-      PE_DATA_DIR: dataDir,
-      PE_CONFIG: config,
-      PE_UNIT: renderUnit(layout),
-      PE_START_TIMEOUT: String(args.startTimeoutSeconds ?? 300),
-    });
-    if (args.membership) {
-      const ms = args.membership;
-      this.service = new Member(
-        `${name}-member`,
-        {
-          clusterName: ms.clusterName,
-          token: args.bootstrap.token,
-          bootstrap: { initialCluster: args.bootstrap.initialCluster, initialMembers: ms.initialMembers },
-          layout: addresses.apply((a) => ({ ...layout, addresses: a })),
-          tuning: args.tuning,
-          peerUrls: this.peerUrls,
-          clientUrls: this.clientUrls,
-          connection: args.connection,
-          adminTls: ms.clientTls,
-          seedEndpoints: ms.seedEndpoints,
-          allowUnsafeScaleDown: ms.allowUnsafeScaleDown,
-          purgeDataOnDestroy: args.purgeDataOnDestroy,
-          startTimeoutSeconds: args.startTimeoutSeconds,
-        },
-        { ...child, dependsOn: [files], deleteBeforeReplace: true },
-      );
-    } else {
-      this.service = new HostScript(
-        `${name}-service`,
-        {
-          connection: args.connection,
-          create: { script: "etcd-service", env: serviceEnv("create") },
-          update: { script: "etcd-service", env: serviceEnv("update") },
-          delete: {
-            script: "etcd-service-remove",
-            env: { PE_DATA_DIR: dataDir, PE_PURGE: args.purgeDataOnDestroy ? "true" : "false" },
+    this.layout = addresses.apply((a) => ({ ...layout, addresses: a }));
+    const start = (facts?: ServiceFacts) => {
+      const token = facts?.token ?? args.bootstrap.token;
+      const initialCluster = facts?.initialCluster ?? args.bootstrap.initialCluster;
+      const config = pulumi
+        .all([addresses, initialCluster, token, facts ? "new" : args.bootstrap.state])
+        .apply(([a, ic, t, state]) => renderConfig({ ...layout, addresses: a }, { initialCluster: ic, token: t, state }, args.tuning));
+      const serviceEnv = (phase: string) => ({
+        PE_PHASE: phase,
+        PE_NAME: memberName,
+        PE_TOKEN: token,
+        PE_DATA_DIR: dataDir,
+        PE_CONFIG: config,
+        PE_UNIT: renderUnit(layout),
+        PE_START_TIMEOUT: String(args.startTimeoutSeconds ?? 300),
+      });
+      if (args.membership) {
+        const ms = args.membership;
+        this.service = new Member(
+          `${name}-member`,
+          {
+            clusterName: ms.clusterName,
+            token,
+            bootstrap: { initialCluster, initialMembers: facts?.initialMembers ?? ms.initialMembers },
+            layout: this.layout,
+            tuning: args.tuning,
+            peerUrls: this.peerUrls,
+            clientUrls: this.clientUrls,
+            connection: args.connection,
+            adminTls: ms.clientTls,
+            seedEndpoints: ms.seedEndpoints,
+            allowUnsafeScaleDown: ms.allowUnsafeScaleDown,
+            purgeDataOnDestroy: args.purgeDataOnDestroy,
+            startTimeoutSeconds: args.startTimeoutSeconds,
           },
-          timeoutSeconds: (args.startTimeoutSeconds ?? 300) + 120,
-        },
-        { ...child, dependsOn: [files] },
-      );
-    }
-    this.registerOutputs({ peerUrls: this.peerUrls, clientUrls: this.clientUrls, etcdSha256: this.etcdSha256, arch: this.arch });
+          { ...child, dependsOn: [files], deleteBeforeReplace: true },
+        );
+      } else {
+        this.service = new HostScript(
+          `${name}-service`,
+          {
+            connection: args.connection,
+            create: { script: "etcd-service", env: serviceEnv("create") },
+            update: { script: "etcd-service", env: serviceEnv("update") },
+            delete: {
+              script: "etcd-service-remove",
+              env: { PE_DATA_DIR: dataDir, PE_PURGE: args.purgeDataOnDestroy ? "true" : "false" },
+            },
+            timeoutSeconds: (args.startTimeoutSeconds ?? 300) + 120,
+          },
+          { ...child, dependsOn: [files] },
+        );
+      }
+      this.registerOutputs({ peerUrls: this.peerUrls, clientUrls: this.clientUrls, etcdSha256: this.etcdSha256, arch: this.arch });
+    };
+    let started = false;
+    this.startService = (facts) => {
+      if (started) throw new Error(`EtcdMember ${name}: the service was started already`);
+      started = true;
+      start(facts);
+    };
+    if (!args.deferService) this.startService();
   }
 }

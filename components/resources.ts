@@ -148,3 +148,74 @@ export class Member extends pulumi.CustomResource {
     super("etcd:cluster:Member", name, inputs, opts);
   }
 }
+
+export interface RestoreMemberArgs {
+  name: string;
+  connection: HostConnection;
+  layout: pulumi.Input<MemberLayout>;
+  peerUrls: pulumi.Input<string[]>;
+  clientUrls: pulumi.Input<string[]>;
+}
+
+export interface RestoreSourceArgs {
+  s3?: {
+    endpoint: string;
+    region?: string;
+    bucket: string;
+    key: pulumi.Input<string>;
+    /** Without keys, each member uses its instance role (EC2 metadata service). */
+    accessKeyId?: pulumi.Input<string>;
+    secretAccessKey?: pulumi.Input<string>;
+  };
+  /** A file on the machine running Pulumi. */
+  file?: string;
+  /** A file on one member's host. */
+  host?: { member: string; path: string };
+}
+
+export interface RestoreResourceArgs {
+  clusterName: string;
+  generation: number;
+  source: RestoreSourceArgs;
+  sha256?: pulumi.Input<string>;
+  skipHashCheck?: boolean;
+  bumpRevision?: number;
+  members: RestoreMemberArgs[];
+  tuning?: Tuning;
+  adminTls: { caCertPem: pulumi.Input<string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
+  startTimeoutSeconds?: number;
+}
+
+/** Restores every member from one snapshot into a new cluster; again whenever `generation` changes. */
+export class Restore extends pulumi.CustomResource {
+  declare readonly token: pulumi.Output<string>;
+  declare readonly initialCluster: pulumi.Output<string>;
+  declare readonly initialMembers: pulumi.Output<string[]>;
+  declare readonly clusterId: pulumi.Output<string>;
+  declare readonly snapshotRevision: pulumi.Output<string>;
+  declare readonly revision: pulumi.Output<string>;
+  declare readonly snapshotSha256: pulumi.Output<string>;
+  declare readonly archives: pulumi.Output<string[]>;
+
+  constructor(name: string, args: RestoreResourceArgs, opts?: pulumi.CustomResourceOptions) {
+    const s3 = args.source.s3;
+    const inputs = {
+      ...args,
+      source: {
+        ...args.source,
+        s3: s3 && { ...s3, secretAccessKey: s3.secretAccessKey === undefined ? undefined : pulumi.secret(s3.secretAccessKey) },
+      },
+      members: args.members.map((m) => ({ ...m, connection: secretConnection(m.connection) })),
+      adminTls: { ...args.adminTls, keyPem: pulumi.secret(args.adminTls.keyPem) },
+      token: undefined,
+      initialCluster: undefined,
+      initialMembers: undefined,
+      clusterId: undefined,
+      snapshotRevision: undefined,
+      revision: undefined,
+      snapshotSha256: undefined,
+      archives: undefined,
+    };
+    super("etcd:cluster:Restore", name, inputs, opts);
+  }
+}

@@ -2,6 +2,7 @@
 # Takes one snapshot now on this member, leader or not (for example before an upgrade), with the
 # settings on stdin (they may hold S3 credentials). Its location and sha256 are the outputs.
 set -euo pipefail
+# include: lib/s3.sh
 # include: lib/snapshot.sh
 command -v etcdctl >/dev/null || { echo "etcdctl is not installed on this host" >&2; exit 1; }
 conf=/run/pe-snapshot-now.env

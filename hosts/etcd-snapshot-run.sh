@@ -5,5 +5,6 @@
 # S3 (SigV4) with a metadata file beside it → retention (keep the newest N, locally and remotely).
 # Leaves a status file and a node-exporter textfile metric; a failed run exits non-zero.
 set -euo pipefail
+# include: lib/s3.sh
 # include: lib/snapshot.sh
 snapshot_main

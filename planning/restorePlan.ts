@@ -1,26 +1,30 @@
-// Restore from a snapshot (issue 5, planning only so far): what a restore will do, in order, and
-// the exact etcdutl arguments for each member. Pure, so `pulumi preview` can show the plan and the
-// rules are unit-tested; the provider will carry it out.
+// Restore from a snapshot: what a restore will do, in order, and the exact etcdutl arguments for
+// each member. Pure, so `pulumi preview` can show the plan and the rules are unit-tested; the
+// provider (provider/resources/restore.ts) carries it out.
 //   - every member is restored from the same snapshot, with its own name and peer URL;
-//   - a new initial-cluster-token per restore generation (a restored cluster is a new cluster);
+//   - a new initial-cluster-token per restore (a restored cluster is a new cluster);
 //   - revisions are bumped and marked compacted, so clients watching old revisions resync;
-//   - old data dirs are archived, never deleted.
+//   - the restore is staged beside each data dir while etcd still runs, so a bad snapshot is
+//     found before anything is stopped; old data dirs are archived, never deleted.
 
 import { initialCluster } from "./etcdConfig";
 
-export interface RestoreSpec {
-  clusterName: string;
-  /** A new generation performs a new restore. */
+/** Where the snapshot comes from: exactly one of these. */
+export interface RestoreSource {
+  /** An object in an S3-compatible bucket; each member downloads it. Without keys: the instance role. */
+  s3?: { endpoint: string; region?: string; bucket: string; key: unknown; accessKeyId?: unknown; secretAccessKey?: unknown };
+  /** A file on the machine running Pulumi; sent to each member over SSH. */
+  file?: string;
+  /** A file on one member's host (e.g. the local snapshot dir); sent to the others via the Pulumi machine. */
+  host?: { member: string; path: string };
+}
+
+export interface RestoreArgs {
+  /** A new generation performs a new restore; keep the block (and the generation) afterwards. */
   generation: number;
-  members: { name: string; peerUrls: string[]; dataDir: string }[];
-  snapshot: {
-    /** Where it comes from, for the plan's description (s3://…, a local file, host:/path). */
-    source: string;
-    /** Expected sha256 of the snapshot file; required unless skipHashCheck. */
-    sha256?: string;
-    /** The snapshot's revision (from its metadata), to check the restored cluster against. */
-    revision?: number;
-  };
+  source: RestoreSource;
+  /** Expected sha256 of the file as stored; for S3 it is read from the metadata file beside it when not given. */
+  sha256?: string;
   /** A raw db file copied from a data dir has no integrity hash: restoring it needs this. */
   skipHashCheck?: boolean;
   /** Added to every revision; default 1,000,000,000. */
@@ -28,29 +32,56 @@ export interface RestoreSpec {
 }
 
 export const DEFAULT_BUMP_REVISION = 1_000_000_000;
+/** Far below etcd's int64 revisions, and printed by JavaScript without an exponent. */
+const MAX_BUMP = 1e15;
+const PATH = /^\/[A-Za-z0-9._/+@-]+$/;
 
-export function restoreProblems(s: RestoreSpec): string[] {
+export function restoreProblems(r: RestoreArgs, memberNames: string[]): string[] {
   const p: string[] = [];
-  if (!Number.isInteger(s.generation) || s.generation < 1)
-    p.push(`restore.generation must be a positive integer, got ${JSON.stringify(s.generation)}`);
-  if (!s.snapshot?.source) p.push("restore.source is required");
-  if (s.snapshot?.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(s.snapshot.sha256))
-    p.push("restore.sha256 must be 64 lowercase hex digits");
-  if (!s.snapshot?.sha256 && !s.skipHashCheck) {
-    p.push(
-      "the snapshot's sha256 is unknown: give it (it is in the snapshot's metadata file), or set skipHashCheck for a raw db file you trust",
-    );
+  if (!Number.isInteger(r.generation) || r.generation < 1)
+    p.push(`restore.generation must be a positive integer, got ${JSON.stringify(r.generation)}`);
+  const src = r.source ?? {};
+  const kinds = (["s3", "file", "host"] as const).filter((k) => src[k] !== undefined);
+  if (kinds.length !== 1)
+    p.push(`restore.source needs exactly one of s3, file or host, got ${kinds.length ? kinds.join(" and ") : "none"}`);
+  if (src.s3) {
+    if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(src.s3.endpoint ?? "")) p.push("restore.source.s3.endpoint must be an http(s) URL");
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(src.s3.bucket ?? ""))
+      p.push(`restore.source.s3.bucket ${JSON.stringify(src.s3.bucket)} is not a valid bucket name`);
+    if ((typeof src.s3.key !== "object" || src.s3.key === null) && !/^[A-Za-z0-9!_.*'()/+=-]+$/.test(String(src.s3.key ?? "")))
+      p.push("restore.source.s3.key must be an object key (letters, digits and !_.*'()/+=-)");
+    if ((src.s3.accessKeyId === undefined) !== (src.s3.secretAccessKey === undefined))
+      p.push("restore.source.s3: give both accessKeyId and secretAccessKey, or neither (the instance role)");
   }
-  if (s.bumpRevision !== undefined && (!Number.isInteger(s.bumpRevision) || s.bumpRevision < 0))
-    p.push("restore.bumpRevision must be a non-negative integer");
-  if (s.members.length === 0) p.push("a restore needs at least one member");
+  if (src.file !== undefined && !PATH.test(src.file))
+    p.push(`restore.source.file must be an absolute path, got ${JSON.stringify(src.file)}`);
+  if (src.host) {
+    if (!memberNames.includes(src.host.member))
+      p.push(`restore.source.host.member ${JSON.stringify(src.host.member)} is not a member of this cluster`);
+    if (!PATH.test(src.host.path ?? "")) p.push(`restore.source.host.path must be an absolute path, got ${JSON.stringify(src.host.path)}`);
+  }
+  if (r.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(r.sha256)) p.push("restore.sha256 must be 64 lowercase hex digits");
+  if (r.bumpRevision !== undefined && (!Number.isInteger(r.bumpRevision) || r.bumpRevision < 0 || r.bumpRevision > MAX_BUMP))
+    p.push(`restore.bumpRevision must be an integer from 0 (no bump) to ${MAX_BUMP}`);
+  if (memberNames.length === 0) p.push("a restore needs at least one member");
   return p;
 }
+
+export function describeSource(s: RestoreSource): string {
+  if (s.s3) return `s3://${s.s3.bucket}/${typeof s.s3.key === "string" ? s.s3.key : "<key>"}`;
+  if (s.file) return `${s.file} (on the machine running Pulumi)`;
+  if (s.host) return `${s.host.member}:${s.host.path}`;
+  return "(no source)";
+}
+
+/** Where a member's restore is staged: beside its data dir, so the final move is a rename. */
+export const stageDirOf = (dataDir: string) => `${dataDir}.pe-restore`;
 
 export interface MemberRestore {
   name: string;
   dataDir: string;
-  /** etcdutl arguments after the snapshot file. */
+  stageDir: string;
+  /** etcdutl arguments after `snapshot restore <file>`. */
   etcdutlArgs: string[];
 }
 
@@ -58,29 +89,40 @@ export interface RestorePlan {
   token: string;
   initialCluster: string;
   bumpRevision: number;
-  /** The restored cluster must report at least this revision. */
-  minRevision?: number;
   members: MemberRestore[];
   /** What `pulumi preview` says will happen, in order. */
   steps: string[];
 }
 
+export interface RestoreSpec extends RestoreArgs {
+  clusterName: string;
+  members: { name: string; peerUrls: string[]; dataDir: string }[];
+}
+
 /** `nonce` makes the token unique per restore (the provider passes random bytes). */
 export function planRestore(s: RestoreSpec, nonce: string): RestorePlan {
-  const problems = restoreProblems(s);
+  const problems = restoreProblems(
+    s,
+    s.members.map((m) => m.name),
+  );
   if (problems.length) throw new Error(`invalid restore: ${problems.join("; ")}`);
   const token = `${s.clusterName}-restore${s.generation}-${nonce}`;
   const cluster = initialCluster(s.members);
   const bump = s.bumpRevision ?? DEFAULT_BUMP_REVISION;
   const names = s.members.map((m) => m.name).join(", ");
+  const hash = s.sha256
+    ? `sha256 ${s.sha256.slice(0, 12)}…`
+    : s.source.s3
+      ? "the sha256 in its metadata file (if any)"
+      : "no expected sha256";
   return {
     token,
     initialCluster: cluster,
     bumpRevision: bump,
-    minRevision: s.snapshot.revision === undefined ? undefined : s.snapshot.revision + bump,
     members: s.members.map((m) => ({
       name: m.name,
       dataDir: m.dataDir,
+      stageDir: stageDirOf(m.dataDir),
       etcdutlArgs: [
         "--name",
         m.name,
@@ -91,19 +133,18 @@ export function planRestore(s: RestoreSpec, nonce: string): RestorePlan {
         "--initial-advertise-peer-urls",
         m.peerUrls.join(","),
         "--data-dir",
-        m.dataDir,
-        "--bump-revision",
-        String(bump),
-        "--mark-compacted",
+        `${stageDirOf(m.dataDir)}/data`,
+        // etcdutl wants --mark-compacted exactly when it bumps.
+        ...(bump > 0 ? ["--bump-revision", String(bump), "--mark-compacted"] : []),
         ...(s.skipHashCheck ? ["--skip-hash-check"] : []),
       ],
     })),
     steps: [
-      `copy ${s.snapshot.source} to ${names} and check the same sha256${s.skipHashCheck ? " (hash check skipped: raw db)" : ""} and etcdutl snapshot status on each, before anything is stopped`,
+      `put ${describeSource(s.source)} on ${names}; check ${hash}, the same sha256 on every member and etcdutl snapshot status; restore it into a staging dir beside each data dir${s.skipHashCheck ? " (etcd's integrity hash not checked: raw db)" : ""}. Any failure stops here, with every member running as before`,
       `stop etcd on ${names}`,
-      `archive each data dir with its config and unit`,
-      `etcdutl snapshot restore on each member with a new cluster token (generation ${s.generation}), revisions bumped by ${bump} and marked compacted`,
-      `start all members and wait for one healthy cluster${s.snapshot.revision === undefined ? "" : ` at revision ≥ ${s.snapshot.revision + bump}`}`,
+      `archive each data dir with its config, unit and identity as <dataDir>.pre-restore${s.generation}-<time>`,
+      `move the restored data in place: a new cluster (token of generation ${s.generation}), ${bump > 0 ? `revisions bumped by ${bump} and marked compacted` : "revisions not bumped (watchers of the old cluster may miss changes)"}`,
+      `start all members and wait for one healthy cluster at revision ≥ snapshot revision + ${bump}`,
     ],
   };
 }

@@ -12,6 +12,7 @@ import { Context, ResourceHandler } from "./resources/handler";
 import { healthGateResource } from "./resources/healthGate";
 import { hostScriptResource } from "./resources/hostScript";
 import { memberResource } from "./resources/member";
+import { restoreResource } from "./resources/restore";
 
 const handlers: Record<string, ResourceHandler> = {
   "etcd:tls:Certificate": certificate,
@@ -19,6 +20,7 @@ const handlers: Record<string, ResourceHandler> = {
   "etcd:cluster:Bootstrap": bootstrapResource,
   "etcd:cluster:HealthGate": healthGateResource,
   "etcd:cluster:Member": memberResource,
+  "etcd:cluster:Restore": restoreResource,
 };
 
 /** urn:pulumi:stack::project::parent$type::name → type */
@@ -47,7 +49,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as
 export const etcdProvider: provider.Provider = {
   version: pkg.version,
   schema: schemaText,
-  check: (urn, _olds, news) => handlerFor(urn).check(news),
+  check: (urn, olds, news) => handlerFor(urn).check(news, olds, context(urn)),
   diff: (_id, urn, olds, news) => handlerFor(urn).diff(olds, news),
   create: (urn, inputs) => handlerFor(urn).create(context(urn), inputs),
   update: (id, urn, olds, news) => handlerFor(urn).update(context(urn), id, olds, news),

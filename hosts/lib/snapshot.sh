@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The snapshot run, shared by the scheduled runner (etcd-snapshot-run) and the on-demand snapshot
-# (etcd-snapshot-now). Settings come from the file $PE_SNAPSHOT_CONF. Without PE_FORCE=1 only the
+# (etcd-snapshot-now), which also include lib/s3.sh. Settings come from the file $PE_SNAPSHOT_CONF. Without PE_FORCE=1 only the
 # current leader takes the snapshot. Prints `::output` lines (file, sha256, revision, location).
 snapshot_main() {
   conf=${PE_SNAPSHOT_CONF:-/etc/pulumi-etcd/snapshot.env}
@@ -32,6 +32,8 @@ snapshot_main() {
     exit 1
   }
   trap 'fail "step failed at line $LINENO"' ERR
+  # shellcheck disable=SC2317 # called by lib/s3.sh
+  die() { fail "$*"; }
 
   status=$(etcdctl "${tls[@]}" endpoint status -w json)
   me=$(grep -o '"member_id":[0-9]*' <<<"$status" | head -n1 | cut -d: -f2)
@@ -69,10 +71,8 @@ snapshot_main() {
   fi
 
   if [[ -n $PE_S3_BUCKET ]]; then
-    : "${PE_S3_ENDPOINT:?}" "${PE_S3_REGION:=us-east-1}" "${PE_S3_PREFIX:=}" "${PE_S3_ACCESS_KEY:?}" "${PE_S3_SECRET_KEY:?}"
-    # Credentials go to curl in a 0600 file, never on a command line.
-    (umask 077 && printf 'user = "%s:%s"\n' "$PE_S3_ACCESS_KEY" "$PE_S3_SECRET_KEY" >"$work/curl.conf")
-    s3() { curl -fsS --connect-timeout 10 --max-time 600 -K "$work/curl.conf" --aws-sigv4 "aws:amz:$PE_S3_REGION:s3" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"; }
+    : "${PE_S3_ENDPOINT:?}" "${PE_S3_PREFIX:=}"
+    s3_init "$work"
     base="${PE_S3_ENDPOINT%/}/$PE_S3_BUCKET"
     s3 -T "$work/$name" "$base/$PE_S3_PREFIX$name" >/dev/null || fail "upload of $name to $base failed"
     s3 -T "$work/$name.json" "$base/$PE_S3_PREFIX$name.json" >/dev/null || fail "upload of $name.json failed"

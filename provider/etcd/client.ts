@@ -19,6 +19,7 @@ export interface MemberProbe {
   isLearner?: boolean;
   version?: string;
   raftIndex?: string;
+  revision?: string;
 }
 
 export interface LiveMember {
@@ -57,6 +58,7 @@ export async function probeMember(endpoint: string, tls: ClientTls): Promise<Mem
       isLearner: s.isLearner,
       version: s.version,
       raftIndex: s.raftIndex,
+      revision: s.header.revision,
     };
   } catch (e) {
     return { endpoint, ok: false, error: (e as Error).message.split("\n")[0] };

@@ -6,6 +6,7 @@
 //   - the host key is always checked against a pinned key;
 //   - parameters travel as environment assignments, each value single-quoted for the shell;
 //   - secrets travel only on stdin, never on the command line or in output.
+import { createReadStream, createWriteStream } from "node:fs";
 import { Client, ConnectConfig } from "ssh2";
 
 export interface SshConnection {
@@ -26,6 +27,8 @@ export interface ScriptRun {
   env?: Record<string, string>;
   /** Sent on stdin; the only way secrets reach a host. */
   stdin?: string;
+  /** A local file streamed to stdin instead (a snapshot can be larger than memory should hold). */
+  stdinFile?: string;
   timeoutMs?: number;
   /** Called with each line the script writes to stderr (its progress log). */
   onProgress?: (line: string) => void;
@@ -130,7 +133,47 @@ export async function runScript(conn: SshConnection, run: ScriptRun): Promise<Sc
           if (pending.trim() && run.onProgress) run.onProgress(pending);
           resolve({ code: code ?? -1, stdout, stderr });
         });
-        stream.end(run.stdin ?? "");
+        if (run.stdinFile) {
+          const file = createReadStream(run.stdinFile);
+          file.on("error", (e) => {
+            clearTimeout(timer);
+            client.end();
+            reject(new Error(`reading ${run.stdinFile}: ${e.message}`));
+          });
+          file.pipe(stream);
+        } else stream.end(run.stdin ?? "");
+      });
+    });
+  } finally {
+    client.end();
+  }
+}
+
+/** Copies a file from a host to a local path (streamed: a snapshot can be large). */
+export async function downloadFile(conn: SshConnection, remotePath: string, localPath: string, timeoutMs = 3_600_000): Promise<void> {
+  const client = await connect(conn, 20_000);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`copying ${remotePath} from ${conn.host} did not finish within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      client.exec(`cat -- ${shellQuote(remotePath)}`, (err, stream) => {
+        if (err) {
+          clearTimeout(timer);
+          return reject(err);
+        }
+        let stderr = "";
+        const out = createWriteStream(localPath, { mode: 0o600 });
+        stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        stream.pipe(out);
+        stream.on("exit", (code: number | null) => {
+          out.on("close", () => {
+            clearTimeout(timer);
+            if (code === 0) resolve();
+            else reject(new Error(stderr.trim() || `cat exited ${code}`));
+          });
+        });
       });
     });
   } finally {

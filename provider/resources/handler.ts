@@ -10,7 +10,8 @@ export interface Context {
 }
 
 export interface ResourceHandler {
-  check(news: Record<string, unknown>): Promise<provider.CheckResult>;
+  /** olds is empty on create; ctx lets check tell what an update will do (shown by preview). */
+  check(news: Record<string, unknown>, olds?: Record<string, unknown>, ctx?: Context): Promise<provider.CheckResult>;
   diff(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.DiffResult>;
   create(ctx: Context, inputs: Record<string, unknown>): Promise<provider.CreateResult>;
   update(ctx: Context, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.UpdateResult>;

@@ -5,7 +5,7 @@ import { ExpectedMember, HealthVerdict, judgeHealth } from "../etcd/health";
 import { hostScript } from "../host/scripts";
 import { runScript, SshConnection } from "../host/ssh";
 import { clusterRegistry } from "../clusterRegistry";
-import { reveal } from "../secrets";
+import { reveal, sameValue } from "../secrets";
 import { Context, ResourceHandler } from "./handler";
 
 interface Inputs {
@@ -30,7 +30,9 @@ async function quorumRead(endpoints: string[], tls: ClientTls): Promise<string |
   }
 }
 
-export async function checkHealth(inputs: Inputs): Promise<HealthVerdict> {
+export async function checkHealth(
+  inputs: Pick<Inputs, "members" | "caCertPem" | "clientCertPem" | "clientKeyPem">,
+): Promise<HealthVerdict> {
   const tls = { caCertPem: inputs.caCertPem, certPem: inputs.clientCertPem, keyPem: inputs.clientKeyPem };
   const endpoints = inputs.members.map((m) => m.endpoint);
   const probes = await Promise.all(endpoints.map((e) => probeMember(e, tls)));
@@ -97,9 +99,10 @@ export const healthGateResource: ResourceHandler = {
     return { inputs: news };
   },
   // The gate belongs to the cluster's birth: later member changes gate themselves (each member
-  // resource waits for a healthy cluster after its change), so they do not show up here.
-  async diff() {
-    return { changes: false };
+  // resource waits for a healthy cluster after its change), so they do not show up here. A restore
+  // is a new birth (a new token): the gate checks the restored cluster and reports its new ID.
+  async diff(olds, news) {
+    return { changes: !sameValue(olds.token, news.token) };
   },
   async create(ctx, wire) {
     const result = await gate(ctx, wire);

@@ -263,6 +263,14 @@ export const memberResource: ResourceHandler = {
   async update(ctx, _id, olds, news) {
     const o = reveal<Inputs & Outputs>(olds);
     const n = reveal<Inputs>(news);
+    if (o.token !== n.token) {
+      // A restore made a new cluster (new token) and started this member on the restored data with
+      // these facts: take them over. The config is as the restore wrote it, so nothing restarts.
+      const boot: BootFacts = { initialCluster: n.bootstrap.initialCluster, token: n.token, state: "new" };
+      await runService(ctx, n, boot, "update", false);
+      const p = await probeMember(n.clientUrls[0], n.adminTls);
+      return { outs: { ...news, memberId: p.memberId ?? "", joinedWith: boot } };
+    }
     const hostChange = changedKeys(strip(olds, [...OUTPUTS, ...STEERING]), strip(news, STEERING), sameValue).length > 0;
     if (hostChange) {
       // A rolling restart: one member at a time, the cluster healthy before the next.
