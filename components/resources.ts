@@ -166,6 +166,8 @@ export interface RestoreSourceArgs {
     /** Without keys, each member uses its instance role (EC2 metadata service). */
     accessKeyId?: pulumi.Input<string>;
     secretAccessKey?: pulumi.Input<string>;
+    /** Metadata service for the instance role; default http://169.254.169.254 (IPv6-only: http://[fd00:ec2::254]). */
+    instanceMetadataEndpoint?: string;
   };
   /** A file on the machine running Pulumi. */
   file?: string;

@@ -14,8 +14,11 @@ export interface S3Target {
   region?: string;
   bucket: string;
   prefix?: string;
-  accessKeyId: pulumi.Input<string>;
-  secretAccessKey: pulumi.Input<string>;
+  /** Without keys, each member uses its instance role (EC2 metadata service, IMDSv2). */
+  accessKeyId?: pulumi.Input<string>;
+  secretAccessKey?: pulumi.Input<string>;
+  /** Metadata service for the instance role; default http://169.254.169.254 (IPv6-only: http://[fd00:ec2::254]). */
+  instanceMetadataEndpoint?: string;
 }
 
 export interface SnapshotScheduleArgs {
@@ -44,6 +47,10 @@ export function snapshotScheduleProblems(a: Omit<SnapshotScheduleArgs, "cluster"
     if (!/^https?:\/\/[^\s/]+/.test(a.s3.endpoint)) p.push(`s3.endpoint must be an http(s) URL`);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(a.s3.bucket))
       p.push(`s3.bucket ${JSON.stringify(a.s3.bucket)} is not a valid bucket name`);
+    if ((a.s3.accessKeyId === undefined) !== (a.s3.secretAccessKey === undefined))
+      p.push(`s3: give both accessKeyId and secretAccessKey, or neither (the instance role)`);
+    if (a.s3.instanceMetadataEndpoint !== undefined && !/^http:\/\/[^\s/]+$/.test(a.s3.instanceMetadataEndpoint))
+      p.push(`s3.instanceMetadataEndpoint must be http://host[:port]`);
     if (a.s3.prefix && !/^[A-Za-z0-9!_.*'()/-]+$/.test(a.s3.prefix)) p.push(`s3.prefix may hold letters, digits and !_.*'()/- only`);
   }
   return p;
@@ -69,6 +76,7 @@ export function snapshotSettings(t: SnapshotTarget, clusterName: string, member:
         PE_S3_PREFIX: s3?.prefix ?? "",
         PE_S3_ACCESS_KEY: ak,
         PE_S3_SECRET_KEY: sk,
+        PE_IMDS_ENDPOINT: s3?.instanceMetadataEndpoint ?? "",
       })
         .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
         .join(""),

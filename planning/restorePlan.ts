@@ -12,7 +12,16 @@ import { initialCluster } from "./etcdConfig";
 /** Where the snapshot comes from: exactly one of these. */
 export interface RestoreSource {
   /** An object in an S3-compatible bucket; each member downloads it. Without keys: the instance role. */
-  s3?: { endpoint: string; region?: string; bucket: string; key: unknown; accessKeyId?: unknown; secretAccessKey?: unknown };
+  s3?: {
+    endpoint: string;
+    region?: string;
+    bucket: string;
+    key: unknown;
+    accessKeyId?: unknown;
+    secretAccessKey?: unknown;
+    /** Where the instance role's credentials come from; default http://169.254.169.254 (IPv6: http://[fd00:ec2::254]). */
+    instanceMetadataEndpoint?: string;
+  };
   /** A file on the machine running Pulumi; sent to each member over SSH. */
   file?: string;
   /** A file on one member's host (e.g. the local snapshot dir); sent to the others via the Pulumi machine. */
@@ -52,6 +61,8 @@ export function restoreProblems(r: RestoreArgs, memberNames: string[]): string[]
       p.push("restore.source.s3.key must be an object key (letters, digits and !_.*'()/+=-)");
     if ((src.s3.accessKeyId === undefined) !== (src.s3.secretAccessKey === undefined))
       p.push("restore.source.s3: give both accessKeyId and secretAccessKey, or neither (the instance role)");
+    if (src.s3.instanceMetadataEndpoint !== undefined && !/^http:\/\/[^\s/]+$/.test(src.s3.instanceMetadataEndpoint))
+      p.push("restore.source.s3.instanceMetadataEndpoint must be http://host[:port]");
   }
   if (src.file !== undefined && !PATH.test(src.file))
     p.push(`restore.source.file must be an absolute path, got ${JSON.stringify(src.file)}`);

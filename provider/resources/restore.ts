@@ -85,6 +85,7 @@ function s3Settings(s3: NonNullable<RestoreArgs["source"]["s3"]>): string {
     PE_S3_KEY: String(s3.key),
     PE_S3_ACCESS_KEY: String(s3.accessKeyId ?? ""),
     PE_S3_SECRET_KEY: String(s3.secretAccessKey ?? ""),
+    PE_IMDS_ENDPOINT: s3.instanceMetadataEndpoint ?? "",
   })
     .map(([k, v]) => `${k}=${shellQuote(v)}\n`)
     .join("");

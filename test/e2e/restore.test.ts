@@ -4,6 +4,8 @@
 // keys. A corrupted snapshot is refused with every member still running. The same snapshot is
 // restored into a new cluster B on three other hosts.
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -225,6 +227,37 @@ describe("restore after quorum loss, a corrupted snapshot refused, a clone into 
       expect(dir).toMatch(/^\/var\/lib\/etcd\.pre-restore2-/);
       expect(await onHost(h, `ls ${dir}/data/member`)).toMatch(/snap/);
     }
+  });
+
+  it("a restore from S3 with the instance role's credentials (IMDSv2) instead of keys", async () => {
+    // A metadata service like EC2's, on the bed's bridge: a session token first, then the role's keys.
+    const seen: string[] = [];
+    const imds = createServer((req, res) => {
+      const token = req.headers["x-aws-ec2-metadata-token"];
+      seen.push(`${req.method} ${req.url} ${token ? "with-token" : "no-token"}`);
+      if (req.method === "PUT" && req.url === "/latest/api/token" && req.headers["x-aws-ec2-metadata-token-ttl-seconds"])
+        return res.end("imds-session");
+      if (token !== "imds-session") return res.writeHead(401).end();
+      if (req.url === "/latest/meta-data/iam/security-credentials/") return res.end("bed-role\n");
+      if (req.url === "/latest/meta-data/iam/security-credentials/bed-role")
+        return res.end(JSON.stringify({ Code: "Success", AccessKeyId: "S3RVER", SecretAccessKey: "S3RVER", Token: "role-session-token" }));
+      res.writeHead(404).end();
+    });
+    const bridge = new URL(bed.mirror).hostname;
+    await new Promise<void>((resolve) => imds.listen(0, bridge, resolve));
+    try {
+      const port = (imds.address() as AddressInfo).port;
+      await b.setConfig("restore", JSON.stringify({ generation: 3, key: `ondemand/${snap.file}`, imds: `http://${bridge}:${port}` }));
+      const up = await b.up();
+      expect(up.stdout).toMatch(/using the credentials of instance role bed-role/);
+      expect(up.stdout).not.toMatch(/role-session-token/);
+      expect((await contents(await clusterOutputs(b))).keys).toEqual(expectedKeys);
+    } finally {
+      imds.close();
+    }
+    // Each of the 3 members: a token, the role's name, its credentials.
+    expect(seen.filter((s) => s === "PUT /latest/api/token no-token").length).toBe(3);
+    expect(seen.filter((s) => s === "GET /latest/meta-data/iam/security-credentials/bed-role with-token").length).toBe(3);
   });
 
   it("destroy keeps the archives", async () => {

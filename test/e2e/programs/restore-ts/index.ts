@@ -14,6 +14,8 @@ interface RestoreConfig {
   file?: string;
   host?: { member: string; path: string };
   sha256?: string;
+  /** Use the instance role from this metadata service instead of keys. */
+  imds?: string;
 }
 const config = new pulumi.Config();
 const sshKey = config.requireSecret("sshKey");
@@ -34,7 +36,11 @@ const cluster = new EtcdCluster(config.require("clusterName"), {
   downloadUrl: config.require("downloadUrl"),
   restore: r && {
     generation: r.generation,
-    source: r.key ? { s3: { ...s3, key: r.key } } : r.file ? { file: r.file } : { host: r.host! },
+    source: r.key
+      ? { s3: r.imds ? { endpoint: s3.endpoint, bucket: s3.bucket, key: r.key, instanceMetadataEndpoint: r.imds } : { ...s3, key: r.key } }
+      : r.file
+        ? { file: r.file }
+        : { host: r.host! },
     sha256: r.sha256,
   },
 });
