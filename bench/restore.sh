@@ -37,23 +37,8 @@ pulumi config set s3AccessKey S3RVER
 pulumi config set --secret s3SecretKey <<<"S3RVER"
 quiet pulumi up --yes --skip-preview --non-interactive
 
-# Fill: random 1 MiB values (incompressible, like real data), 8 in flight.
 pulumi stack output --show-secrets --json >"$work/out.json"
-# shellcheck disable=SC2016 # JavaScript
-node -e '
-  const { randomBytes } = require("crypto");
-  const { etcdClient } = require(process.argv[1] + "/dist/provider/etcd/client.js");
-  const o = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
-  const c = etcdClient(o.clientEndpoints, { caCertPem: o.caCertPem, certPem: o.adminCertPem, keyPem: o.adminKeyPem }, 60000);
-  const total = Number(process.argv[3]);
-  let next = 0;
-  const worker = async () => { while (next < total) { const k = next++; await c.put(`bench/${k}`).value(randomBytes(1 << 20)); } };
-  Promise.all(Array.from({ length: 8 }, worker)).then(async () => {
-    const s = await c.maintenance.status();
-    console.error(`filled: ${total} MiB of values, db size ${(Number(s.dbSize) / 2 ** 20).toFixed(0)} MiB`);
-    c.close();
-  }, (e) => { console.error(e); process.exit(1); });
-' "$repo" "$work/out.json" "$size_mib"
+node "$repo/bench/fill.mjs" "$repo" "$work/out.json" "$size_mib" random
 pulumi config set snapshotTrigger bench
 quiet pulumi up --yes --skip-preview --non-interactive
 file=$(pulumi stack output snapshot --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).file)')

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hostScript } from "../provider/host/scripts";
 import { shellQuote } from "../provider/host/ssh";
 import { EtcdCluster } from "./etcdCluster";
+import { HostConnection } from "./connection";
 import { HostScript } from "./resources";
 
 export interface S3Target {
@@ -21,8 +22,14 @@ export interface S3Target {
   instanceMetadataEndpoint?: string;
 }
 
-export interface SnapshotScheduleArgs {
-  cluster: EtcdCluster;
+/** Which cluster: an EtcdCluster object (TypeScript), or its name and members as given to it (any language). */
+export interface ClusterRef {
+  cluster?: EtcdCluster;
+  clusterName?: string;
+  members?: { name: string; connection: HostConnection }[];
+}
+
+export interface SnapshotScheduleArgs extends ClusterRef {
   /** A systemd OnCalendar expression; default every 6 hours. */
   schedule?: string;
   /** How many snapshots to keep, locally and remotely (the newest); default 5. */
@@ -35,7 +42,23 @@ export interface SnapshotScheduleArgs {
 
 export const DEFAULT_SNAPSHOT_SCHEDULE = "*-*-* 00/6:00:00";
 
-export function snapshotScheduleProblems(a: Omit<SnapshotScheduleArgs, "cluster">): string[] {
+/** The cluster's name, its hosts, and what the snapshot steps wait for. */
+function resolve(ref: ClusterRef, opts: pulumi.ComponentResourceOptions | undefined, problems: string[]) {
+  if (ref.cluster && (ref.clusterName || ref.members)) problems.push("give cluster, or clusterName and members, not both");
+  if (ref.cluster) return { clusterName: ref.cluster.clusterName, hosts: ref.cluster.hosts, dependsOn: [ref.cluster] as pulumi.Resource[] };
+  if (!ref.clusterName || !Array.isArray(ref.members) || ref.members.length === 0)
+    problems.push("give the cluster: cluster (an EtcdCluster), or clusterName and members (as given to the EtcdCluster)");
+  // From other languages the component's own dependsOn (the cluster) is passed on to its steps.
+  const deps = opts?.dependsOn;
+  const dependsOn = (Array.isArray(deps) ? deps : deps ? [deps] : []) as pulumi.Resource[];
+  return {
+    clusterName: ref.clusterName ?? "",
+    hosts: (ref.members ?? []).map((m) => ({ name: m.name, connection: m.connection })),
+    dependsOn,
+  };
+}
+
+export function snapshotScheduleProblems(a: Omit<SnapshotScheduleArgs, "cluster" | "clusterName" | "members">): string[] {
   const p: string[] = [];
   if (a.keep !== undefined && (!Number.isInteger(a.keep) || a.keep < 1)) p.push(`keep must be an integer of at least 1, got ${a.keep}`);
   if (a.schedule !== undefined && !/^[0-9A-Za-z*:/,.~ -]+$/.test(a.schedule))
@@ -88,10 +111,11 @@ export class SnapshotSchedule extends pulumi.ComponentResource {
   constructor(name: string, args: SnapshotScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:SnapshotSchedule", name, {}, opts);
     const problems = snapshotScheduleProblems(args);
+    const target = resolve(args, opts, problems);
     if (problems.length) throw new Error(`SnapshotSchedule ${name}: invalid inputs, nothing was changed:\n  - ${problems.join("\n  - ")}`);
-    const settings = (member: string) => snapshotSettings(args, args.cluster.clusterName, member);
+    const settings = (member: string) => snapshotSettings(args, target.clusterName, member);
     const runner = hostScript("etcd-snapshot-run").text;
-    for (const h of args.cluster.hosts) {
+    for (const h of target.hosts) {
       new HostScript(
         `${name}-${h.name}`,
         {
@@ -104,15 +128,14 @@ export class SnapshotSchedule extends pulumi.ComponentResource {
           delete: { script: "etcd-snapshot-unschedule" },
           unreachableOnDelete: "skip",
         },
-        { parent: this, dependsOn: [args.cluster] },
+        { parent: this, dependsOn: target.dependsOn },
       );
     }
     this.registerOutputs({});
   }
 }
 
-export interface EtcdSnapshotArgs extends SnapshotTarget {
-  cluster: EtcdCluster;
+export interface EtcdSnapshotArgs extends SnapshotTarget, ClusterRef {
   /** The member that takes it; default the first. */
   member?: string;
   /** Change it to take a new snapshot (e.g. a date, or the version you are about to upgrade to). */
@@ -130,18 +153,19 @@ export class EtcdSnapshot extends pulumi.ComponentResource {
   constructor(name: string, args: EtcdSnapshotArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:EtcdSnapshot", name, {}, opts);
     const problems = snapshotScheduleProblems(args);
-    const host = args.member ? args.cluster.hosts.find((h) => h.name === args.member) : args.cluster.hosts[0];
-    if (!host) problems.push(`member ${JSON.stringify(args.member)} is not a member of the cluster`);
+    const target = resolve(args, opts, problems);
+    const host = args.member ? target.hosts.find((h) => h.name === args.member) : target.hosts[0];
+    if (!host && problems.length === 0) problems.push(`member ${JSON.stringify(args.member)} is not a member of the cluster`);
     if (problems.length) throw new Error(`EtcdSnapshot ${name}: invalid inputs, nothing was changed:\n  - ${problems.join("\n  - ")}`);
     const step = {
       script: "etcd-snapshot-now",
       env: { PE_TRIGGER: args.trigger ?? "" },
-      stdin: snapshotSettings(args, args.cluster.clusterName, host!.name),
+      stdin: snapshotSettings(args, target.clusterName, host!.name),
     };
     const run = new HostScript(
       name,
       { connection: host!.connection, create: step, update: step },
-      { parent: this, dependsOn: [args.cluster] },
+      { parent: this, dependsOn: target.dependsOn },
     );
     this.file = run.outputs.apply((o) => o.file);
     this.sha256 = run.outputs.apply((o) => o.sha256);

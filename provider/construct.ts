@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { EtcdCA, EtcdCluster, TrustedCaFile } from "../components";
+import { EtcdCA, EtcdCluster, EtcdSnapshot, SnapshotSchedule, TrustedCaFile } from "../components";
 import { packageRoot } from "./host/scripts";
 
 type Component = new (name: string, inputs: never, opts: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
@@ -14,6 +14,8 @@ const components: Record<string, Component> = {
   "etcd:index:EtcdCA": EtcdCA as unknown as Component,
   "etcd:index:EtcdCluster": EtcdCluster as unknown as Component,
   "etcd:index:TrustedCaFile": TrustedCaFile as unknown as Component,
+  "etcd:index:SnapshotSchedule": SnapshotSchedule as unknown as Component,
+  "etcd:index:EtcdSnapshot": EtcdSnapshot as unknown as Component,
 };
 
 /** The package schema, read once; the provider serves it as is. */

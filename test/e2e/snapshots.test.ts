@@ -1,10 +1,11 @@
 // Issue 5 (first part): SnapshotSchedule on the bed with s3rver. A 1-minute timer on every member;
 // only the leader takes a snapshot per interval; retention keeps the newest 2, locally and in S3.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminTls, bedTarballSha256, clusterOutputs, membersConfig, withClient } from "./cluster";
-import { Bed, bedDown, bedLeftovers, bedUp, onHost, Stack } from "./harness";
+import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, membersConfig, withClient } from "./cluster";
+import { Bed, bedDown, bedLeftovers, bedUp, onHost, repo, Stack } from "./harness";
 
 const V36 = "3.6.16";
 const BUCKET = "etcd-backups";
@@ -170,7 +171,60 @@ describe("SnapshotSchedule every minute, keep 2, local and S3", () => {
       expect((await onHost(h, "systemctl is-enabled etcd-snapshot.timer 2>&1 || true")).trim()).not.toBe("enabled");
     expect((await bucketKeys()).length).toBe(4);
   });
+});
 
+describe("from YAML: SnapshotSchedule, EtcdSnapshot and a restore through the package schema", () => {
+  let yaml: Stack;
+  afterAll(() => yaml?.cleanup());
+  const outputs = async () => (await yaml.outputs()) as unknown as ClusterOutputs & Record<string, unknown>;
+
+  it("installs the timer and takes on-demand snapshots with sha256 outputs", async () => {
+    yaml = await Stack.create("backup-yaml", "yaml");
+    await yaml.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+    await yaml.setConfig("host", bed.hosts[0].ip);
+    await yaml.setConfig("hostKey", bed.hosts[0].hostKey);
+    await yaml.setConfig("sha256", bedTarballSha256(bed, V36));
+    await yaml.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
+    await yaml.setConfig("trigger", "t1");
+    await yaml.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
+    await yaml.up();
+    expect((await onHost(1, "systemctl is-enabled etcd-snapshot.timer")).trim()).toBe("enabled");
+    expect(await onHost(1, "cat /etc/systemd/system/etcd-snapshot.timer")).toMatch(/^OnCalendar=\*-\*-\* 03:00:00$/m);
+    const out = await outputs();
+    await withClient(out.clientEndpoints, adminTls(out), (c) => c.put("yaml/kept").value("in the snapshot"));
+    await yaml.setConfig("trigger", "t2");
+    await yaml.up();
+    const o = await yaml.outputs();
+    const sha = (await onHost(1, `sha256sum /var/backups/etcd-yaml/${o.snapshotFile as string}`)).split(" ")[0];
+    expect(sha).toBe(o.snapshotSha256);
+  });
+
+  it("a restore block restores the snapshot: later writes are gone, a new cluster ID", async () => {
+    const before = await outputs();
+    await withClient(before.clientEndpoints, adminTls(before), (c) => c.put("yaml/after").value("not in the snapshot"));
+    const file = (await yaml.outputs()).snapshotFile as string;
+    const manifest = path.join(yaml.dir, "Pulumi.yaml");
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, "utf8").replace(
+        // (`pulumi package add` rewrote the file: the comment's indentation changed.)
+        /^ *# restore\n/m,
+        `      restore:\n        generation: 1\n        source:\n          host: { member: yb-1, path: /var/backups/etcd-yaml/${file} }\n`,
+      ),
+    );
+    await yaml.up();
+    const after = await outputs();
+    expect(after.clusterId).not.toBe(before.clusterId);
+    await withClient(after.clientEndpoints, adminTls(after), async (c) => {
+      expect(await c.get("yaml/kept").string()).toBe("in the snapshot");
+      expect(await c.get("yaml/after").string()).toBeNull();
+    });
+    expect(((await yaml.outputs()).restoreArchives as string[]).length).toBe(1);
+    await yaml.destroy();
+  });
+});
+
+describe("the bed", () => {
   it("leaves nothing of the bed behind", async () => {
     await bedDown();
     expect(bedLeftovers()).toEqual([]);
