@@ -44,13 +44,13 @@ quiet pulumi up --yes --skip-preview --non-interactive
 file=$(pulumi stack output snapshot --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).file)')
 echo "snapshot: ondemand/$file ($(curl -fsSI "$s3/$bucket/ondemand/$file" | tr -d '\r' | awk 'tolower($1) == "content-length:" {printf "%.0f MiB", $2 / 1048576}'))" >&2
 
-# The floor's input, prepared untimed on the fourth host: the same db, downloaded and unpacked.
-ssh_host "${ips[3]}" "set -e; rm -rf /var/tmp/bench-restore; mkdir -p /var/tmp/bench-restore; cd /var/tmp/bench-restore
+# The floor's input, prepared untimed on the first host (idle between runs): the same db, downloaded and unpacked.
+ssh_host "${ips[0]}" "set -e; rm -rf /var/tmp/bench-restore; mkdir -p /var/tmp/bench-restore; cd /var/tmp/bench-restore
 curl -fsS -o e.tgz $mirror/etcd/etcd-v$version-linux-amd64.tar.gz; tar -xzf e.tgz
 curl -fsS $s3/$bucket/ondemand/$file | gzip -dc > snapshot.db"
 
 floor_run() {
-  ssh_host "${ips[3]}" "set -e; cd /var/tmp/bench-restore; rm -rf data; b=etcd-v$version-linux-amd64
+  ssh_host "${ips[0]}" "set -e; cd /var/tmp/bench-restore; rm -rf data; b=etcd-v$version-linux-amd64
 t=\$(date +%s.%N)
 \$b/etcdutl snapshot restore snapshot.db --name default --initial-cluster default=http://127.0.0.1:12380 --initial-advertise-peer-urls http://127.0.0.1:12380 --data-dir data --bump-revision 1000000000 --mark-compacted >/dev/null 2>&1
 \$b/etcd --data-dir data --listen-client-urls http://127.0.0.1:12379 --advertise-client-urls http://127.0.0.1:12379 --listen-peer-urls http://127.0.0.1:12380 --initial-advertise-peer-urls http://127.0.0.1:12380 --initial-cluster default=http://127.0.0.1:12380 >/dev/null 2>&1 &
@@ -67,12 +67,12 @@ for ((g = 1; g <= runs; g++)); do
   t0=$(now)
   quiet pulumi up --yes --skip-preview --non-interactive
   sub "$(now)" "$t0" >>"$work/pulumi.times"
-  grep -o "restored bench (generation $g).*" "$work/step.log" | cut -c1-140 | sed 's/^/  (pulumi) /' >&2 || true
+  { grep -o "restore staged in .*" "$work/step.log" | head -n 3; grep -o "restored bench (generation $g).*" "$work/step.log" | head -n 1; } | sed 's/sha256 [0-9a-f]\{64\} //' | cut -c1-200 | sed 's/^/  (pulumi) /' >&2 || true
   floor_run >>"$work/floor.times"
   # Each restore archives the earlier data (~1 GiB per member): keep the bed's disk in bounds.
   for i in 0 1 2; do ssh_host "${ips[$i]}" "rm -rf /var/lib/etcd.pre-restore*"; done
 done
-ssh_host "${ips[3]}" "rm -rf /var/tmp/bench-restore"
+ssh_host "${ips[0]}" "rm -rf /var/tmp/bench-restore"
 pulumi config set purgeDataOnDestroy true 2>/dev/null || true
 quiet pulumi destroy --yes --skip-preview --non-interactive
 for i in 0 1 2; do ssh_host "${ips[$i]}" "rm -rf /var/lib/etcd.archived-* /var/lib/etcd.pre-restore*"; done

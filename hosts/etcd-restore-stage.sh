@@ -8,7 +8,7 @@
 #   PE_SOURCE=path   PE_SOURCE_PATH, a file on this host
 #   PE_EXPECT_SHA256 the sha256 the file must have (for S3, else read from <key>.json if there)
 #   PE_ETCDUTL_ARGS  `etcdutl snapshot restore` arguments, one per line
-# Outputs: sha256 (of the file as fetched), dbSha256, revision, keys.
+# Outputs: sha256 (of the file as fetched), revision, keys.
 set -euo pipefail
 # include: lib/common.sh
 # include: lib/s3.sh
@@ -49,21 +49,28 @@ path)
 *) die "unknown source kind $PE_SOURCE" ;;
 esac
 [[ -s $file ]] || die "the snapshot is empty. Nothing was changed."
+fetched=$SECONDS
 
-sha=$(sha256sum "$file" | cut -d' ' -f1)
+# The sha256 and the gunzip read the same file: run them side by side.
+sha256sum "$file" | cut -d' ' -f1 >"$stage/sha256" &
+sha_pid=$!
+db=$file
+gunzip_ok=true
+if [[ $(head -c2 "$file" | od -An -tx1 | tr -d ' \n') == 1f8b ]]; then
+  db="$stage/snapshot.db"
+  gzip -dc "$file" >"$db" 2>"$stage/gzip.log" || gunzip_ok=false
+fi
+wait "$sha_pid"
+sha=$(cat "$stage/sha256")
 if [[ -n $PE_EXPECT_SHA256 && $sha != "$PE_EXPECT_SHA256" ]]; then
   die "sha256 mismatch: expected $PE_EXPECT_SHA256, got $sha (a corrupt or different snapshot). Nothing was changed."
 fi
-db=$file
-if [[ $(head -c2 "$file" | od -An -tx1 | tr -d ' \n') == 1f8b ]]; then
-  db="$stage/snapshot.db"
-  gzip -dc "$file" >"$db" 2>"$stage/gzip.log" || die "the snapshot is not a valid gzip file: $(tail -n1 "$stage/gzip.log"). Nothing was changed."
-  rm -f "$file"
-fi
+$gunzip_ok || die "the snapshot is not a valid gzip file: $(tail -n1 "$stage/gzip.log"). Nothing was changed."
+if [[ $db != "$file" ]]; then rm -f "$file"; fi
+checked=$SECONDS
 size=$(stat -c %s "$db")
 avail=$(df -Pk "$stage" | awk 'NR==2 {print $4 * 1024}')
 ((avail > size + size / 5)) || die "not enough disk for the restored data beside $PE_DATA_DIR: $((avail / 1048576)) MiB free, ~$((size * 6 / 5 / 1048576)) MiB needed. Nothing was changed."
-db_sha=$(sha256sum "$db" | cut -d' ' -f1)
 info=$(etcdutl snapshot status "$db" -w json 2>"$stage/status.log") ||
   die "etcdutl snapshot status rejected the snapshot: $(tail -n1 "$stage/status.log"). Nothing was changed."
 field() { grep -o "\"$1\":[^,}]*" <<<"$info" | head -n1 | cut -d: -f2 | tr -d '"'; }
@@ -73,8 +80,7 @@ etcdutl snapshot restore "$db" "${args[@]}" >"$stage/restore.log" 2>&1 ||
 rm -f "$db" "$stage/restore.log" "$stage/status.log"
 chown -R etcd:etcd "$stage/data"
 chmod 0700 "$stage/data"
-log "restore staged in $stage/data: revision $(field revision), $(field totalKey) keys, sha256 $sha"
+log "restore staged in $stage/data: revision $(field revision), $(field totalKey) keys, sha256 $sha ($((size / 1048576)) MiB; fetch $fetched s, sha256 and unpack $((checked - fetched)) s, status and etcdutl restore $((SECONDS - checked)) s)"
 output sha256 "$sha"
-output dbSha256 "$db_sha"
 output revision "$(field revision)"
 output keys "$(field totalKey)"

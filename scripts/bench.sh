@@ -8,4 +8,5 @@ PULUMI_ETCD_BIN=$(bash scripts/toolchain.sh | tail -n 1)
 export PULUMI_ETCD_BIN
 trap 'bash scripts/bed.sh down || true' EXIT
 bash scripts/bed.sh up 3
-for b in bench/*.sh; do [[ $b == bench/lib.sh ]] || bash "$b"; done
+# BENCH=name runs one of them.
+for b in bench/${BENCH:-*}.sh; do [[ $b == bench/lib.sh ]] || bash "$b"; done
