@@ -167,13 +167,26 @@ export async function downloadFile(conn: SshConnection, remotePath: string, loca
         const out = createWriteStream(localPath, { mode: 0o600 });
         stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         stream.pipe(out);
-        stream.on("exit", (code: number | null) => {
-          out.on("close", () => {
+        // Done when both happened, in whichever order: the remote exit status and the local file closed.
+        const exited = new Promise<number | null>((r) => {
+          stream.on("exit", (code: number | null) => r(code));
+          stream.on("close", () => r(null)); // no exit status (killed): a failure
+        });
+        const written = new Promise<void>((r, e) => {
+          out.on("close", () => r());
+          out.on("error", e);
+        });
+        Promise.all([exited, written]).then(
+          ([code]) => {
             clearTimeout(timer);
             if (code === 0) resolve();
             else reject(new Error(stderr.trim() || `cat exited ${code}`));
-          });
-        });
+          },
+          (e: Error) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        );
       });
     });
   } finally {

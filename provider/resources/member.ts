@@ -267,7 +267,11 @@ export const memberResource: ResourceHandler = {
       // A restore made a new cluster (new token) and started this member on the restored data with
       // these facts: take them over. The config is as the restore wrote it, so nothing restarts.
       const boot: BootFacts = { initialCluster: n.bootstrap.initialCluster, token: n.token, state: "new" };
-      await runService(ctx, n, boot, "update", false);
+      await runService(ctx, n, boot, "update", false).catch((e: Error) => {
+        throw new Error(
+          `${e.message}\nThe cluster's token changed from ${o.token} to ${n.token}, which only a restore does. If a restore block was removed from the program, put it back as it was: a restored cluster keeps it.`,
+        );
+      });
       const p = await probeMember(n.clientUrls[0], n.adminTls);
       return { outs: { ...news, memberId: p.memberId ?? "", joinedWith: boot } };
     }

@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => stack?.cleanup());
 
 async function preview(config: Record<string, unknown>) {
-  for (const key of ["members", "version", "ports", "tuning", "dataDir", "sha256"]) {
+  for (const key of ["members", "version", "ports", "tuning", "dataDir", "sha256", "restore"]) {
     await stack.pulumi(["config", "rm", key], { allowFailure: true });
   }
   for (const [k, v] of Object.entries(config)) await stack.setConfig(k, typeof v === "string" ? v : JSON.stringify(v));
@@ -65,6 +65,16 @@ const rejected: [string, Record<string, unknown>, RegExp][] = [
     /client-transport-security is set by the package/,
   ],
   ["a relative data dir", { members: three, dataDir: "var/lib/etcd" }, /dataDir "var\/lib\/etcd" must be an absolute path/],
+  [
+    "a restore with two sources and from a host that is not a member",
+    { members: three, restore: { generation: 1, source: { file: "/b/s.db", host: { member: "delta", path: "/b/s.db" } } } },
+    /restore\.source needs exactly one of s3, file or host, got file and host[\s\S]*restore\.source\.host\.member "delta" is not a member of this cluster/,
+  ],
+  [
+    "a restore without a generation",
+    { members: three, restore: { source: { s3: { endpoint: "https://s3.example", bucket: "b", key: "k.db" } } } },
+    /restore\.generation must be a positive integer, got undefined/,
+  ],
 ];
 
 describe("invalid inputs fail pulumi preview", () => {

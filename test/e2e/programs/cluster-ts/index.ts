@@ -29,6 +29,7 @@ const cluster = new EtcdCluster(config.get("clusterName") ?? pulumi.getStack(), 
   allowUnsafeScaleDown: config.getBoolean("allowUnsafeScaleDown"),
   healthTimeoutSeconds: config.getNumber("healthTimeoutSeconds"),
   startTimeoutSeconds: config.getNumber("startTimeoutSeconds"),
+  restore: config.getObject("restore"),
 });
 
 export const clientEndpoints = cluster.clientEndpoints;
