@@ -1,8 +1,9 @@
-// EC2 instances and the etcd CA on them, in one program. See README.md.
+// EC2 instances, an etcd cluster on them, and its backups in S3 (instance role, no keys), in one
+// program. See README.md.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { generateKeyPairSync } from "node:crypto";
-import { EtcdCA, TrustedCaFile } from "@pulumi-etcd/etcd";
+import { EtcdCluster, SnapshotSchedule } from "@pulumi-etcd/etcd";
 
 const config = new pulumi.Config();
 const count = config.getNumber("members") ?? 3;
@@ -17,6 +18,31 @@ const ami = aws.ec2.getAmiOutput({
   filters: [{ name: "name", values: ["debian-12-amd64-*"] }],
 });
 
+// Backups: a bucket, and an instance role that may read and write it (the members take their
+// credentials from the EC2 metadata service, IMDSv2; no keys in the program or on the hosts).
+// A fixed bucket name (config): the snapshot settings are validated when the program runs.
+const bucketName = config.require("backupBucket");
+const bucket = new aws.s3.BucketV2("etcd-backups", { bucket: bucketName, forceDestroy: false });
+const role = new aws.iam.Role("etcd-member", {
+  assumeRolePolicy: JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  }),
+});
+new aws.iam.RolePolicy("etcd-backups", {
+  role: role.id,
+  policy: bucket.arn.apply((arn) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["s3:ListBucket"], Resource: arn },
+        { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${arn}/*` },
+      ],
+    }),
+  ),
+});
+const profile = new aws.iam.InstanceProfile("etcd-member", { role: role.name });
+
 const instances = Array.from({ length: count }, (_, i) => {
   // The host key is made here, so it can be pinned before the instance exists.
   const hostKey = generateKeyPairSync("ed25519");
@@ -30,6 +56,8 @@ ssh_keys:
   ed25519_private: |
 ${priv.apply((p) => p.replace(/^/gm, "    "))}
   ed25519_public: ${hostKeyLine}
+# The host scripts run as root (systemd units, /etc/etcd): let the key log in as root.
+disable_root: false
 ssh_authorized_keys:
   - ${sshPublicKey}
 `;
@@ -38,6 +66,8 @@ ssh_authorized_keys:
     instanceType: "t3.small",
     subnetId,
     vpcSecurityGroupIds: [securityGroupId],
+    iamInstanceProfile: profile.name,
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
     userData,
     tags: { Name: `etcd-${i + 1}` },
   });
@@ -50,15 +80,32 @@ function u32str(b: Buffer): Buffer {
   return Buffer.concat([len, b]);
 }
 
-const ca = new EtcdCA("etcd");
-new TrustedCaFile("etcd-ca", {
-  certPem: ca.certPem,
-  hosts: instances.map(({ instance, hostKeyLine }) => ({
-    host: instance.privateIp,
-    user: "admin",
-    privateKey: sshKey,
-    hostKey: hostKeyLine,
+const etcd = new EtcdCluster("etcd", {
+  members: instances.map(({ instance, hostKeyLine }, i) => ({
+    name: `etcd-${i + 1}`,
+    connection: { host: instance.privateIp, user: "root", privateKey: sshKey, hostKey: hostKeyLine },
   })),
+  // After a disaster: uncomment, name a snapshot from the bucket, `pulumi up`. Keep the block afterwards.
+  // restore: { generation: 1, source: { s3: { endpoint: `https://s3.${aws.config.region}.amazonaws.com`, bucket: bucketName, key: "prod/etcd-...db.gz" } } },
 });
 
+// The timer needs the bucket and the role in place first.
+new SnapshotSchedule(
+  "etcd-backups",
+  {
+    cluster: etcd,
+    keep: 14,
+    localDir: "",
+    s3: {
+      endpoint: `https://s3.${aws.config.region}.amazonaws.com`,
+      region: aws.config.region,
+      bucket: bucketName,
+      prefix: "prod/",
+    },
+  },
+  { dependsOn: [bucket, profile] },
+);
+
 export const privateIps = instances.map(({ instance }) => instance.privateIp);
+export const clientEndpoints = etcd.clientEndpoints;
+export const backupBucket = bucket.bucket;
