@@ -15,6 +15,10 @@ set -euo pipefail
 : "${PE_SOURCE:?}" "${PE_DATA_DIR:?}" "${PE_ETCDUTL_ARGS:?}" "${PE_EXPECT_SHA256:=}" "${PE_SOURCE_PATH:=}"
 command -v etcdutl >/dev/null || die "etcdutl is not installed (the install step puts it in /usr/local/bin)"
 getent passwd etcd >/dev/null || die "no etcd user on this host (the install step creates it)"
+# The restored data is moved in place by a rename, which a mount point cannot take.
+if mountpoint -q "$PE_DATA_DIR" 2>/dev/null; then
+  die "$PE_DATA_DIR is a mount point: a restore replaces the data dir by renaming it. Use a dataDir below the mount (e.g. $PE_DATA_DIR/data). Nothing was changed."
+fi
 stage="$PE_DATA_DIR.pe-restore"
 # A stage left by an interrupted attempt is ours (never user data): start again.
 rm -rf "$stage"
