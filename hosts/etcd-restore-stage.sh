@@ -19,6 +19,11 @@ getent passwd etcd >/dev/null || die "no etcd user on this host (the install ste
 if mountpoint -q "$PE_DATA_DIR" 2>/dev/null; then
   die "$PE_DATA_DIR is a mount point: a restore replaces the data dir by renaming it. Use a dataDir below the mount (e.g. $PE_DATA_DIR/data). Nothing was changed."
 fi
+# Older etcd 3.5 releases' etcdutl cannot bump revisions: say so before fetching anything.
+restore_help=$(etcdutl snapshot restore --help 2>&1 || true)
+if grep -qx -- --bump-revision <<<"$PE_ETCDUTL_ARGS" && ! grep -q -- --bump-revision <<<"$restore_help"; then
+  die "this host's etcdutl ($(etcdutl version 2>/dev/null | head -n1)) has no --bump-revision: upgrade etcd, or set restore.bumpRevision to 0 (watchers of the old cluster may then miss changes). Nothing was changed."
+fi
 stage="$PE_DATA_DIR.pe-restore"
 # A stage left by an interrupted attempt is ours (never user data): start again.
 rm -rf "$stage"
