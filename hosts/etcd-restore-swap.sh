@@ -29,7 +29,6 @@ fi
 if [[ -d $PE_DATA_DIR ]]; then rmdir "$PE_DATA_DIR"; fi
 mv "$stage/data" "$PE_DATA_DIR"
 rm -rf "$stage"
-install -d -m 0755 /etc/etcd
-printf 'name=%s\ntoken=%s\ndata_dir=%s\n' "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR" | install_content "$PE_IDENTITY" 0644 root:root >/dev/null
+write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
 log "restored data in place at $PE_DATA_DIR (new cluster token $PE_TOKEN)"
 output archive "$archive"

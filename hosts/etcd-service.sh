@@ -55,7 +55,7 @@ backup "$PE_CONFIG_PATH"
 backup "$PE_UNIT_PATH"
 config_state=$(printf '%s' "$PE_CONFIG" | install_content "$PE_CONFIG_PATH" 0640 root:etcd)
 unit_state=$(printf '%s' "$PE_UNIT" | install_content "$PE_UNIT_PATH" 0644 root:root)
-printf 'name=%s\ntoken=%s\ndata_dir=%s\n' "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR" | install_content "$PE_IDENTITY" 0644 root:root >/dev/null
+write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
 install -d -m 0700 -o etcd -g etcd "$PE_DATA_DIR"
 systemctl daemon-reload
 systemctl enable etcd.service 2>/dev/null

@@ -14,6 +14,12 @@ identity_field() {
   sed -n "s/^$1=//p" "$PE_IDENTITY" | head -n1
 }
 
+# Records which member of which cluster (token) owns the data dir (needs lib/common.sh).
+write_identity() {
+  install -d -m 0755 "$(dirname "$PE_IDENTITY")"
+  printf 'name=%s\ntoken=%s\ndata_dir=%s\n' "$1" "$2" "$3" | install_content "$PE_IDENTITY" 0644 root:root >/dev/null
+}
+
 host_arch() {
   case "$(uname -m)" in
   x86_64 | amd64) echo amd64 ;;

@@ -30,9 +30,7 @@ async function quorumRead(endpoints: string[], tls: ClientTls): Promise<string |
   }
 }
 
-export async function checkHealth(
-  inputs: Pick<Inputs, "members" | "caCertPem" | "clientCertPem" | "clientKeyPem">,
-): Promise<HealthVerdict> {
+async function checkHealth(inputs: Pick<Inputs, "members" | "caCertPem" | "clientCertPem" | "clientKeyPem">): Promise<HealthVerdict> {
   const tls = { caCertPem: inputs.caCertPem, certPem: inputs.clientCertPem, keyPem: inputs.clientKeyPem };
   const endpoints = inputs.members.map((m) => m.endpoint);
   const probes = await Promise.all(endpoints.map((e) => probeMember(e, tls)));
@@ -64,8 +62,8 @@ async function journalOf(m: Inputs["members"][number]): Promise<string> {
   }
 }
 
-async function gate(ctx: Context, wire: Record<string, unknown>) {
-  const inputs = reveal<Inputs>(wire);
+/** Waits until the members form one healthy cluster; on timeout the error holds the suspects' journals. */
+export async function waitForHealth(ctx: Context, inputs: Omit<Inputs, "token">): Promise<{ clusterId: string; leader: string }> {
   const timeoutMs = (inputs.timeoutSeconds ?? 180) * 1000;
   const start = Date.now();
   let nextNote = start + 10_000;
@@ -105,11 +103,11 @@ export const healthGateResource: ResourceHandler = {
     return { changes: !sameValue(olds.token, news.token) };
   },
   async create(ctx, wire) {
-    const result = await gate(ctx, wire);
+    const result = await waitForHealth(ctx, reveal<Inputs>(wire));
     return { id: `${reveal<Inputs>(wire).clusterName}-health`, outs: { ...wire, ...result } };
   },
   async update(ctx, _id, _olds, news) {
-    return { outs: { ...news, ...(await gate(ctx, news)) } };
+    return { outs: { ...news, ...(await waitForHealth(ctx, reveal<Inputs>(news))) } };
   },
   // Deleted first when the whole cluster is destroyed (it depends on every member): from then on
   // the members are stopped without membership changes.

@@ -5,10 +5,11 @@
 // the membership, then stop etcd and archive its data (the host step is skipped with a warning when
 // the host is dead). Every membership change of a cluster runs alone (clusterRegistry.exclusive).
 import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../planning/membershipPlan";
-import { Bootstrap as BootFacts, MemberLayout, renderConfig, renderUnit, Tuning } from "../../planning/etcdConfig";
+import { Bootstrap as BootFacts, MemberLayout, Tuning } from "../../planning/etcdConfig";
 import { clusterRegistry } from "../clusterRegistry";
 import { ClientTls, probeMember } from "../etcd/client";
 import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "../etcd/membership";
+import { runEtcdService } from "../host/etcdService";
 import { hostScript } from "../host/scripts";
 import { HostUnreachableError, runScript, SshConnection } from "../host/ssh";
 import { reveal, sameValue } from "../secrets";
@@ -45,28 +46,9 @@ function seeds(i: Inputs): string[] {
   return [...new Set([...clusterRegistry.declaredEndpoints(i.token), ...(i.seedEndpoints ?? []), ...i.clientUrls])];
 }
 
-async function runService(ctx: Context, i: Inputs, boot: BootFacts, phase: "create" | "update", fresh: boolean) {
-  const timeout = i.startTimeoutSeconds ?? 300;
-  const r = await runScript(i.connection, {
-    script: hostScript("etcd-service").text,
-    name: "etcd-service",
-    env: {
-      PE_PHASE: phase,
-      PE_NAME: i.layout.name,
-      PE_TOKEN: i.token,
-      PE_DATA_DIR: i.layout.dataDir,
-      PE_CONFIG: renderConfig(i.layout, boot, i.tuning),
-      PE_UNIT: renderUnit(i.layout),
-      PE_START_TIMEOUT: String(timeout),
-      PE_FRESH: fresh ? "true" : "false",
-    },
-    timeoutMs: (timeout + 120) * 1000,
-    onProgress: (l) => void ctx.log(l),
-  });
-  if (r.code !== 0) {
-    const tail = r.stderr.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`etcd-service failed on ${i.connection.host} (exit ${r.code}):\n${tail}`);
-  }
+function runService(ctx: Context, i: Inputs, boot: BootFacts, phase: "create" | "update", fresh: boolean) {
+  const start = { layout: i.layout, boot, tuning: i.tuning, phase, fresh, startTimeoutSeconds: i.startTimeoutSeconds };
+  return runEtcdService(i.connection, start, (l) => void ctx.log(l));
 }
 
 /** Waits until every voter answers and one leads (after a change, before the next may start). */

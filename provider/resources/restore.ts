@@ -13,15 +13,16 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { MemberLayout, renderConfig, renderUnit, Tuning } from "../../planning/etcdConfig";
-import { describeSource, planRestore, RestoreArgs, restoreProblems } from "../../planning/restorePlan";
+import { MemberLayout, Tuning } from "../../planning/etcdConfig";
+import { describeSource, planRestore, RestoreArgs, RestorePlan, restoreProblems } from "../../planning/restorePlan";
 import { clusterRegistry } from "../clusterRegistry";
 import { ClientTls, probeMember } from "../etcd/client";
+import { runEtcdService } from "../host/etcdService";
 import { hostScript } from "../host/scripts";
 import { downloadFile, parseOutputs, runScript, shellQuote, SshConnection } from "../host/ssh";
 import { containsUnknown, reveal, sameValue } from "../secrets";
 import { Context, ResourceHandler } from "./handler";
-import { checkHealth } from "./healthGate";
+import { waitForHealth } from "./healthGate";
 
 interface RestoreMember {
   name: string;
@@ -50,6 +51,15 @@ interface Outputs {
   snapshotSha256: string;
   /** host:path of every archive of the members' earlier state. */
   archives: string[];
+}
+
+/** Runs step on every member at once; the values of those that succeeded, and why the others failed. */
+async function onEvery<T>(members: RestoreMember[], step: (m: RestoreMember, k: number) => Promise<T>) {
+  const results = await Promise.allSettled(members.map(step));
+  return {
+    values: results.map((r) => (r.status === "fulfilled" ? r.value : undefined)),
+    problems: results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : [])),
+  };
 }
 
 async function script(
@@ -91,20 +101,14 @@ function s3Settings(s3: NonNullable<RestoreArgs["source"]["s3"]>): string {
     .join("");
 }
 
-async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
-  const started = Date.now();
-  const plan = planRestore(
-    { ...i, members: i.members.map((m) => ({ name: m.name, peerUrls: m.peerUrls, dataDir: m.layout.dataDir })) },
-    randomBytes(4).toString("hex"),
-  );
-  const say = (step: number, text: string) => ctx.log(`restore ${i.clusterName} (generation ${i.generation}) ${step}/4: ${text}`);
-
-  // 1. Stage everywhere; the cluster keeps running.
-  await say(1, plan.steps[0]);
+/**
+ * Step 1: the snapshot on every member, checked and restored beside its data dir. Any failure, or
+ * members that got different files, discards every stage. Returns the (shared) stage outputs.
+ */
+async function stageEverywhere(ctx: Context, i: Inputs, plan: RestorePlan): Promise<Record<string, string>> {
   const src = i.source;
   let local: string | undefined;
   let tmp: string | undefined;
-  const staged: Record<string, string>[] = [];
   try {
     if (src.file) {
       if (!existsSync(src.file))
@@ -121,115 +125,94 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
         );
       });
     }
-    const results = await Promise.allSettled(
-      i.members.map((m, k) => {
-        const env = {
-          PE_DATA_DIR: m.layout.dataDir,
-          PE_ETCDUTL_ARGS: plan.members[k].etcdutlArgs.join("\n"),
-          PE_EXPECT_SHA256: i.sha256 ?? "",
-        };
-        if (src.s3)
-          return script(ctx, m, "etcd-restore-stage", { ...env, PE_SOURCE: "s3" }, { stdin: s3Settings(src.s3), timeoutMs: 3_600_000 });
-        if (src.host && src.host.member === m.name)
-          return script(
-            ctx,
-            m,
-            "etcd-restore-stage",
-            { ...env, PE_SOURCE: "path", PE_SOURCE_PATH: src.host.path },
-            { timeoutMs: 3_600_000 },
-          );
-        return script(ctx, m, "etcd-restore-stage", { ...env, PE_SOURCE: "stdin" }, { stdinFile: local, timeoutMs: 3_600_000 });
-      }),
-    );
-    const problems = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
-    const shas = new Set(results.flatMap((r) => (r.status === "fulfilled" ? [r.value.sha256] : [])));
+    const stage = await onEvery(i.members, (m, k) => {
+      const env = {
+        PE_DATA_DIR: m.layout.dataDir,
+        PE_ETCDUTL_ARGS: plan.members[k].etcdutlArgs.join("\n"),
+        PE_EXPECT_SHA256: i.sha256 ?? "",
+      };
+      const long = { timeoutMs: 3_600_000 };
+      if (src.s3) return script(ctx, m, "etcd-restore-stage", { ...env, PE_SOURCE: "s3" }, { ...long, stdin: s3Settings(src.s3) });
+      if (src.host?.member === m.name)
+        return script(ctx, m, "etcd-restore-stage", { ...env, PE_SOURCE: "path", PE_SOURCE_PATH: src.host.path }, long);
+      return script(ctx, m, "etcd-restore-stage", { ...env, PE_SOURCE: "stdin" }, { ...long, stdinFile: local });
+    });
+    const problems = stage.problems;
+    const shas = new Set(stage.values.flatMap((v) => (v ? [v.sha256] : [])));
     if (problems.length === 0 && shas.size > 1) problems.push(`the members got different files (sha256 ${[...shas].join(", ")})`);
     if (problems.length > 0) {
-      await Promise.allSettled(i.members.map((m) => script(ctx, m, "etcd-restore-discard", { PE_DATA_DIR: m.layout.dataDir })));
+      await onEvery(i.members, (m) => script(ctx, m, "etcd-restore-discard", { PE_DATA_DIR: m.layout.dataDir }));
       throw new Error(
         `restore of ${i.clusterName} from ${describeSource(src)} refused:\n  - ${problems.join("\n  - ")}\n` +
           `Nothing was stopped: every member runs as before (staged data discarded).`,
       );
     }
-    for (const r of results) if (r.status === "fulfilled") staged.push(r.value);
+    return stage.values[0]!;
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  const snapshotRevision = Number(staged[0].revision);
+}
+
+async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
+  const started = Date.now();
+  const plan = planRestore(
+    { ...i, members: i.members.map((m) => ({ name: m.name, peerUrls: m.peerUrls, dataDir: m.layout.dataDir })) },
+    randomBytes(4).toString("hex"),
+  );
+  const say = (step: number, text: string) => ctx.log(`restore ${i.clusterName} (generation ${i.generation}) ${step}/4: ${text}`);
+
+  // 1. Stage everywhere; the cluster keeps running.
+  await say(1, plan.steps[0]);
+  const staged = await stageEverywhere(ctx, i, plan);
+  const snapshotRevision = Number(staged.revision);
   await ctx.log(
-    `snapshot verified on ${i.members.length} member(s): sha256 ${staged[0].sha256}, revision ${snapshotRevision}, ${staged[0].keys} keys`,
+    `snapshot verified on ${i.members.length} member(s): sha256 ${staged.sha256}, revision ${snapshotRevision}, ${staged.keys} keys`,
   );
 
   // 2. The point of no return: stop, archive, move the restored data in place.
   await say(2, `${plan.steps[1]}; ${plan.steps[2]}; ${plan.steps[3]}`);
-  const swaps = await Promise.allSettled(
-    i.members.map((m) =>
-      script(ctx, m, "etcd-restore-swap", {
-        PE_NAME: m.name,
-        PE_TOKEN: plan.token,
-        PE_DATA_DIR: m.layout.dataDir,
-        PE_GENERATION: String(i.generation),
-      }),
-    ),
+  const swaps = await onEvery(i.members, (m) =>
+    script(ctx, m, "etcd-restore-swap", {
+      PE_NAME: m.name,
+      PE_TOKEN: plan.token,
+      PE_DATA_DIR: m.layout.dataDir,
+      PE_GENERATION: String(i.generation),
+    }),
   );
-  const archives = swaps.flatMap((r, k) =>
-    r.status === "fulfilled" && r.value.archive ? [`${i.members[k].connection.host}:${r.value.archive}`] : [],
-  );
-  const swapProblems = swaps.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
-  if (swapProblems.length) {
+  const archives = swaps.values.flatMap((v, k) => (v?.archive ? [`${i.members[k].connection.host}:${v.archive}`] : []));
+  if (swaps.problems.length) {
     throw new Error(
-      `restore of ${i.clusterName} stopped after etcd was stopped:\n  - ${swapProblems.join("\n  - ")}\n` +
+      `restore of ${i.clusterName} stopped after etcd was stopped:\n  - ${swaps.problems.join("\n  - ")}\n` +
         `Archives of the earlier state: ${archives.join(", ") || "none"}. Fix the cause and run pulumi up again: the restore starts over.`,
     );
   }
 
   // 3. Start all together: each waits for its peers.
   await say(3, plan.steps[4]);
-  const timeout = i.startTimeoutSeconds ?? 300;
   const boot = { initialCluster: plan.initialCluster, token: plan.token, state: "new" as const };
-  const starts = await Promise.allSettled(
-    i.members.map((m) =>
-      script(
-        ctx,
-        m,
-        "etcd-service",
-        {
-          PE_PHASE: "update",
-          PE_NAME: m.name,
-          PE_TOKEN: plan.token,
-          PE_DATA_DIR: m.layout.dataDir,
-          PE_CONFIG: renderConfig(m.layout, boot, i.tuning),
-          PE_UNIT: renderUnit(m.layout),
-          PE_START_TIMEOUT: String(timeout),
-          PE_FRESH: "false",
-        },
-        { timeoutMs: (timeout + 120) * 1000 },
-      ),
+  const starts = await onEvery(i.members, (m) =>
+    runEtcdService(
+      m.connection,
+      { layout: m.layout, boot, tuning: i.tuning, phase: "update", fresh: false, startTimeoutSeconds: i.startTimeoutSeconds },
+      (l) => void ctx.log(l),
     ),
   );
-  const startProblems = starts.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
-  if (startProblems.length)
+  if (starts.problems.length)
     throw new Error(
-      `restore of ${i.clusterName}: the restored members did not start:\n  - ${startProblems.join("\n  - ")}\nArchives of the earlier state: ${archives.join(", ")}`,
+      `restore of ${i.clusterName}: the restored members did not start:\n  - ${starts.problems.join("\n  - ")}\nArchives of the earlier state: ${archives.join(", ")}`,
     );
 
   // 4. One healthy cluster of exactly these members, with the bumped revision.
   await say(4, "checking health and revision");
-  const deadline = Date.now() + 120_000;
-  const expected = i.members.map((m) => ({ name: m.name, endpoint: m.clientUrls[0], peerUrls: m.peerUrls, connection: m.connection }));
-  const gateInputs = {
-    members: expected,
+  const health = await waitForHealth(ctx, {
+    clusterName: i.clusterName,
+    members: i.members.map((m) => ({ name: m.name, endpoint: m.clientUrls[0], peerUrls: m.peerUrls, connection: m.connection })),
     caCertPem: i.adminTls.caCertPem,
     clientCertPem: i.adminTls.certPem,
     clientKeyPem: i.adminTls.keyPem,
-  };
-  let verdict = await checkHealth(gateInputs);
-  while (!verdict.healthy && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1000));
-    verdict = await checkHealth(gateInputs);
-  }
-  if (!verdict.healthy) throw new Error(`restore of ${i.clusterName}: the restored cluster is not healthy: ${verdict.problems.join("; ")}`);
-  const probe = await probeMember(expected[0].endpoint, i.adminTls);
+    timeoutSeconds: 120,
+  });
+  const probe = await probeMember(i.members[0].clientUrls[0], i.adminTls);
   const revision = Number(probe.revision ?? 0);
   if (revision < snapshotRevision + plan.bumpRevision)
     throw new Error(
@@ -237,16 +220,16 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
     );
   clusterRegistry.markFresh(plan.token);
   await ctx.log(
-    `restored ${i.clusterName} (generation ${i.generation}): ${i.members.length} member(s), new cluster ID ${verdict.clusterId}, revision ${revision}, ${((Date.now() - started) / 1000).toFixed(1)} s; earlier state archived in ${archives.join(", ") || "(nothing to archive)"}`,
+    `restored ${i.clusterName} (generation ${i.generation}): ${i.members.length} member(s), new cluster ID ${health.clusterId}, revision ${revision}, ${((Date.now() - started) / 1000).toFixed(1)} s; earlier state archived in ${archives.join(", ") || "(nothing to archive)"}`,
   );
   return {
     token: plan.token,
     initialCluster: plan.initialCluster,
     initialMembers: i.members.map((m) => m.name),
-    clusterId: verdict.clusterId ?? "",
+    clusterId: health.clusterId,
     snapshotRevision: String(snapshotRevision),
     revision: String(revision),
-    snapshotSha256: staged[0].sha256,
+    snapshotSha256: staged.sha256,
     archives,
   };
 }
