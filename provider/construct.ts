@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { EtcdCA, EtcdCluster, EtcdSnapshot, SnapshotSchedule, TrustedCaFile } from "../components";
-import { packageRoot } from "./host/scripts";
+import { packageRoot } from "./common/hostScripts";
 
 type Component = new (name: string, inputs: never, opts: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
 

@@ -1,6 +1,6 @@
 // Entry point of the pulumi-resource-etcd plugin (bin/pulumi-resource-etcd runs this).
 import * as provider from "@pulumi/pulumi/provider";
-import { connectEngine } from "./engineLog";
+import { connectEngine } from "./common/engineLog";
 import { etcdProvider } from "./provider";
 
 // When the engine dies without closing us (a second Ctrl-C), this process would be orphaned and go

@@ -1,18 +1,18 @@
 // The package's Pulumi provider: component construction for other languages, and the CRUD of the
-// custom resources. Each custom resource's logic is in provider/resources; this file only routes.
+// custom resources. Each custom resource's logic is in provider/<domain>/*Handler.ts; this file only routes.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as provider from "@pulumi/pulumi/provider";
 import { construct, schemaText } from "./construct";
-import { packageRoot } from "./host/scripts";
-import { engineLog } from "./engineLog";
-import { bootstrapResource } from "./resources/bootstrap";
-import { certificate } from "./resources/certificate";
-import { Context, ResourceHandler } from "./resources/handler";
-import { healthGateResource } from "./resources/healthGate";
-import { hostScriptResource } from "./resources/hostScript";
-import { memberResource } from "./resources/member";
-import { restoreResource } from "./resources/restore";
+import { packageRoot } from "./common/hostScripts";
+import { engineLog } from "./common/engineLog";
+import { bootstrapResource } from "./etcd/bootstrapHandler";
+import { certificate } from "./pki/certificateHandler";
+import { Context, ResourceHandler } from "./common/handler";
+import { healthGateResource } from "./etcd/healthGateHandler";
+import { hostScriptResource } from "./common/hostScriptHandler";
+import { memberResource } from "./etcd/memberHandler";
+import { restoreResource } from "./etcd/restoreHandler";
 
 const handlers: Record<string, ResourceHandler> = {
   "etcd:tls:Certificate": certificate,

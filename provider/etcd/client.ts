@@ -2,33 +2,9 @@
 // Status must come from a client bound to one member (a pooled client answers from any member).
 import { noop } from "cockatiel";
 import { Etcd3 } from "etcd3";
+import { ClientTls, LiveMember, MemberProbe } from "../../planning/etcd/liveCluster";
 
-export interface ClientTls {
-  caCertPem: string;
-  certPem: string;
-  keyPem: string;
-}
-
-export interface MemberProbe {
-  endpoint: string;
-  ok: boolean;
-  error?: string;
-  memberId?: string;
-  clusterId?: string;
-  leaderId?: string;
-  isLearner?: boolean;
-  version?: string;
-  raftIndex?: string;
-  revision?: string;
-}
-
-export interface LiveMember {
-  id: string;
-  name: string;
-  peerUrls: string[];
-  clientUrls: string[];
-  isLearner: boolean;
-}
+export { ClientTls, LiveMember, MemberProbe };
 
 /** A client with no retries of its own (callers decide how long to wait) and a deadline per call. */
 export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000): Etcd3 {

@@ -1,6 +1,6 @@
 // Membership operations on a live cluster through the etcd API (etcd3 over mTLS). Plain
 // TypeScript: the decisions are in planning/membershipPlan.ts; this module only talks to etcd.
-import { VoterState } from "../../planning/membershipPlan";
+import { VoterState } from "../../planning/etcd/membershipPlan";
 import { ClientTls, etcdClient, listMembers, LiveMember, probeMember } from "./client";
 
 /** The live member list with each member's health, or undefined when no endpoint answers. */

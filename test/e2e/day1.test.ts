@@ -3,7 +3,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFil
 import * as path from "node:path";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueCertificate } from "../../provider/tls/certificates";
+import { issueCertificate } from "../../provider/pki/certificates";
 import {
   adminTls,
   bedTarballSha256,

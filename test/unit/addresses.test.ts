@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalAddress, httpsUrl, isDnsName, isIpAddress, isIPv6, urlHost } from "../../planning/addresses";
+import { canonicalAddress, httpsUrl, isDnsName, isIpAddress, isIPv6, urlHost } from "../../planning/common/addresses";
 
 describe("address kinds", () => {
   it("tells IP addresses from names", () => {

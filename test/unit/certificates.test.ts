@@ -1,6 +1,6 @@
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { issueCertificate, validateSpec } from "../../provider/tls/certificates";
+import { issueCertificate, validateSpec } from "../../provider/pki/certificates";
 
 describe("issueCertificate", () => {
   it.each(["ECDSA-P256", "RSA-2048"] as const)("issues a %s CA and a server+client leaf that verifies against it", async (alg) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ClusterSpec, MemberSpec, tuningProblems, validateCluster } from "../../planning/clusterSpec";
-import { MANAGED_KEYS } from "../../planning/etcdConfig";
-import { DEFAULT_PORTS } from "../../planning/ports";
+import { ClusterSpec, MemberSpec, tuningProblems, validateCluster } from "../../planning/etcd/clusterSpec";
+import { MANAGED_KEYS } from "../../planning/etcd/etcdConfig";
+import { DEFAULT_PORTS } from "../../planning/etcd/ports";
 
 const three: MemberSpec[] = [
   { name: "alpha", host: "10.0.0.1" },

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { Bootstrap, clientUrls, initialCluster, MemberLayout, peerUrls, renderConfig, renderUnit } from "../../planning/etcdConfig";
-import { DEFAULT_PORTS } from "../../planning/ports";
+import { Bootstrap, clientUrls, initialCluster, MemberLayout, peerUrls, renderConfig, renderUnit } from "../../planning/etcd/etcdConfig";
+import { DEFAULT_PORTS } from "../../planning/etcd/ports";
 
 // js-yaml comes with @pulumi/pulumi; the structural checks skip if it ever goes away.
 const yaml = (() => {

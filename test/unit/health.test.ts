@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LiveMember, MemberProbe } from "../../provider/etcd/client";
-import { ExpectedMember, judgeHealth } from "../../provider/etcd/health";
+import { LiveMember, MemberProbe } from "../../planning/etcd/liveCluster";
+import { ExpectedMember, judgeHealth } from "../../planning/etcd/health";
 
 const CLUSTER = "c1";
 const expected: ExpectedMember[] = ["a", "b", "c"].map((n, i) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { entryMode, joinInitialCluster, judgeRemoval, quorum, VoterState } from "../../planning/membershipPlan";
+import { entryMode, joinInitialCluster, judgeRemoval, quorum, VoterState } from "../../planning/etcd/membershipPlan";
 
 const m = (id: string, healthy = true, extra: Partial<VoterState> = {}): VoterState => ({
   id,

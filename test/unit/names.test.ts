@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memberNameProblem } from "../../planning/names";
+import { memberNameProblem } from "../../planning/etcd/names";
 
 describe("memberNameProblem", () => {
   it.each(["alpha", "m-1", "node1.example", "a", "0", "x".repeat(63)])("accepts %j", (name) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PORTS, portProblems, withDefaults } from "../../planning/ports";
+import { DEFAULT_PORTS, portProblems, withDefaults } from "../../planning/etcd/ports";
 
 describe("withDefaults", () => {
   it("uses etcd's ports when none are given", () => {

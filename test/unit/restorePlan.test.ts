@@ -8,7 +8,7 @@ import {
   RestoreSource,
   RestoreSpec,
   stageDirOf,
-} from "../../planning/restorePlan";
+} from "../../planning/etcd/restorePlan";
 
 const SHA = "0123456789abcdef".repeat(4);
 const NAMES = ["m1", "m2"];

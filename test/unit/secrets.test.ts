@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containsUnknown, reveal, sameValue, secret, UNKNOWN } from "../../provider/secrets";
+import { containsUnknown, reveal, sameValue, secret, UNKNOWN } from "../../provider/common/secrets";
 import { typeOf } from "../../provider/provider";
 
 describe("wire values", () => {

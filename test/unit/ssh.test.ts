@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { commandLine, parseHostKey, parseOutputs } from "../../provider/host/ssh";
+import { commandLine, parseHostKey, parseOutputs } from "../../provider/common/ssh";
 
 describe("commandLine", () => {
   it("delivers hostile parameter values to the script verbatim, as data", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RELEASE_CHECKSUMS } from "../../planning/releaseChecksums";
-import { checksumsFor, DEFAULT_VERSION, normalize, parseVersion, versionProblem } from "../../planning/versions";
+import { RELEASE_CHECKSUMS } from "../../planning/etcd/releaseChecksums";
+import { checksumsFor, DEFAULT_VERSION, normalize, parseVersion, versionProblem } from "../../planning/etcd/versions";
 
 const SHA = "0123456789abcdef".repeat(4);
 

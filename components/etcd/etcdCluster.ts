@@ -1,0 +1,280 @@
+// EtcdCluster: a secure etcd cluster on hosts you list. Validates everything at construct time
+// (so `pulumi preview` fails before any host is touched), checks every host before any is written
+// to, bootstraps the members in parallel and returns only when the cluster is healthy.
+import * as pulumi from "@pulumi/pulumi";
+import { validateCluster } from "../../planning/etcd/clusterSpec";
+import { restoreProblems } from "../../planning/etcd/restorePlan";
+import { clientUrls, DEFAULT_DATA_DIR, peerUrls } from "../../planning/etcd/etcdConfig";
+import { withDefaults } from "../../planning/etcd/ports";
+import { DEFAULT_VERSION, normalize } from "../../planning/etcd/versions";
+import { HostConnection } from "../common/connection";
+import { ClientCertificate, EtcdCA } from "../pki/etcdCA";
+import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
+import { known, knownEach } from "../common/plain";
+import { HostScript } from "../common/customResources";
+import { Bootstrap, HealthGate, Restore, RestoreSourceArgs } from "./customResources";
+
+export interface EtcdClusterMember {
+  /** etcd member name: lowercase letters, digits, '-', '.'. */
+  name: string;
+  connection: HostConnection;
+  /** Addresses etcd advertises (IPv4, IPv6 or DNS names); default the SSH host. */
+  addresses?: pulumi.Input<string>[];
+  hostname?: string;
+  extraSans?: string[];
+}
+
+export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
+  members: EtcdClusterMember[];
+  /** etcd version; default the newest the package pins a checksum for. */
+  version?: string;
+  /** The CA: an EtcdCA, or an existing CA certificate and key (e.g. kubeadm's). Created when not given. */
+  ca?: EtcdCA | { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
+  keyAlgorithm?: pulumi.Input<string>;
+  healthTimeoutSeconds?: number;
+  /** Allow removing a member when that leaves a single voter (no fault tolerance). */
+  allowUnsafeScaleDown?: boolean;
+  /**
+   * Restore every member from one snapshot (after quorum loss, or to clone a cluster onto new
+   * hosts). Done when first given and again whenever `generation` changes; keep the block after.
+   */
+  restore?: EtcdClusterRestore;
+}
+
+export interface EtcdClusterRestore {
+  /** A new generation performs a new restore. */
+  generation: number;
+  source: RestoreSourceArgs;
+  /** sha256 of the file as stored (for S3 it is read from the metadata file beside it when not given). */
+  sha256?: string;
+  /** Needed for a raw db file copied from a data dir (it has no integrity hash). */
+  skipHashCheck?: boolean;
+  /** Added to every revision so watchers resync; default 1,000,000,000. */
+  bumpRevision?: number;
+}
+
+export interface ClusterMemberInfo {
+  name: string;
+  host: string;
+  peerUrls: string[];
+  clientUrls: string[];
+}
+
+export class EtcdCluster extends pulumi.ComponentResource {
+  readonly clientEndpoints: pulumi.Output<string[]>;
+  readonly caCertPem: pulumi.Output<string>;
+  /** Client certificate for etcdctl (private key secret). */
+  readonly admin: ClientCertificate;
+  readonly members: pulumi.Output<ClusterMemberInfo[]>;
+  /** `export ETCDCTL_...` lines; save the CA and admin certificate/key beside them. */
+  readonly etcdctlEnv: pulumi.Output<string>;
+  readonly clusterId: pulumi.Output<string>;
+  /** host:path of the archives a restore made of the members' earlier state ([] without restore). */
+  readonly restoreArchives: pulumi.Output<string[]>;
+  readonly version: string;
+  readonly memberResources: EtcdMember[];
+  /** The cluster's name (its resource name) and how each member's host is reached. */
+  readonly clusterName: string;
+  readonly hosts: { name: string; connection: HostConnection }[];
+
+  constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etcd:index:EtcdCluster", name, {}, opts);
+    const version = normalize(args.version ?? DEFAULT_VERSION);
+    this.version = version;
+    this.clusterName = name;
+    this.hosts = (args.members ?? []).map((m) => ({ name: m.name, connection: m.connection }));
+    const ports = withDefaults(args.ports);
+    const findings = validateCluster({
+      members: args.members?.map((m) => ({
+        name: known(m.name),
+        host: known(m.connection?.host),
+        addresses: m.addresses ? knownEach(m.addresses) : undefined,
+      })),
+      version,
+      sha256: args.sha256,
+      ports,
+      tuning: args.tuning,
+      dataDir: args.dataDir,
+    });
+    if (!Array.isArray(args.members)) findings.errors.unshift("members is required: list 1, 3 or 5 members");
+    if (args.restore)
+      findings.errors.push(
+        ...restoreProblems(
+          args.restore,
+          (args.members ?? []).map((m) => known(m.name) ?? ""),
+        ),
+      );
+    if (findings.errors.length > 0) {
+      throw new Error(`EtcdCluster ${name}: invalid inputs, nothing was changed:\n  - ${findings.errors.join("\n  - ")}`);
+    }
+    for (const w of findings.warnings) void pulumi.log.warn(`EtcdCluster ${name}: ${w}`, this);
+    const child = { parent: this };
+
+    const ca = args.ca instanceof EtcdCA ? args.ca : new EtcdCA(`${name}`, { existing: args.ca, keyAlgorithm: args.keyAlgorithm }, child);
+    this.caCertPem = ca.certPem;
+    this.admin = ca.admin;
+
+    const addressesOf = (m: EtcdClusterMember) => pulumi.all(m.addresses ?? [m.connection.host]);
+    const boot = new Bootstrap(
+      `${name}-bootstrap`,
+      {
+        clusterName: name,
+        members: args.members.map((m) => ({
+          name: m.name,
+          peerUrls: addressesOf(m).apply((a) => peerUrls({ addresses: a, ports })),
+        })),
+      },
+      child,
+    );
+
+    const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
+    // Every host passes its checks before anything is written to any of them.
+    const preflights = args.members.map(
+      (m) =>
+        new HostScript(
+          `${name}-${m.name}-preflight`,
+          {
+            connection: m.connection,
+            create: {
+              script: "etcd-preflight",
+              env: {
+                PE_NAME: m.name,
+                PE_TOKEN: boot.token,
+                PE_DATA_DIR: dataDir,
+                PE_PORTS: `${ports.client} ${ports.peer} ${ports.metrics}`,
+                PE_MIN_FREE_MB: String(args.minFreeDiskMb ?? 1024),
+              },
+            },
+          },
+          child,
+        ),
+    );
+
+    const seedEndpoints = pulumi.all(args.members.map((m) => addressesOf(m).apply((a) => clientUrls({ addresses: a, ports })[0])));
+    this.memberResources = args.members.map(
+      (m) =>
+        new EtcdMember(
+          `${name}-${m.name}`,
+          {
+            memberName: m.name,
+            connection: m.connection,
+            addresses: m.addresses,
+            hostname: m.hostname,
+            extraSans: m.extraSans,
+            version,
+            sha256: args.sha256,
+            downloadUrl: args.downloadUrl,
+            tarballPath: args.tarballPath,
+            bootstrap: { initialCluster: boot.initialCluster, token: boot.token, state: "new" },
+            ca: { certPem: ca.certPem, privateKeyPem: ca.privateKeyPem },
+            keyAlgorithm: args.keyAlgorithm,
+            ports,
+            tuning: args.tuning,
+            dataDir,
+            purgeDataOnDestroy: args.purgeDataOnDestroy,
+            minFreeDiskMb: args.minFreeDiskMb,
+            startTimeoutSeconds: args.startTimeoutSeconds,
+            installAfter: preflights,
+            membership: {
+              clusterName: name,
+              initialMembers: boot.initialMembers,
+              clientTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
+              seedEndpoints,
+              allowUnsafeScaleDown: args.allowUnsafeScaleDown,
+            },
+            // A dead host must not block its removal or replacement (a warning says what was skipped).
+            unreachableOnDelete: "skip",
+            deferService: true,
+          },
+          child,
+        ),
+    );
+
+    // With a restore, the data is written between install and service, and the services (and the
+    // health gate) take the restored cluster's new token.
+    let token: pulumi.Output<string> = boot.token;
+    if (args.restore) {
+      const r = args.restore;
+      const restore = new Restore(
+        `${name}-restore`,
+        {
+          clusterName: name,
+          generation: r.generation,
+          source: r.source,
+          sha256: r.sha256,
+          skipHashCheck: r.skipHashCheck,
+          bumpRevision: r.bumpRevision,
+          members: this.memberResources.map((mr, i) => ({
+            name: mr.memberName,
+            connection: args.members[i].connection,
+            layout: mr.layout,
+            peerUrls: mr.peerUrls,
+            clientUrls: mr.clientUrls,
+          })),
+          tuning: args.tuning,
+          adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
+          startTimeoutSeconds: args.startTimeoutSeconds,
+        },
+        { ...child, dependsOn: this.memberResources.flatMap((m) => m.hostReady) },
+      );
+      token = restore.token;
+      for (const m of this.memberResources)
+        m.startService({ token: restore.token, initialCluster: restore.initialCluster, initialMembers: restore.initialMembers });
+      this.restoreArchives = restore.archives;
+    } else {
+      for (const m of this.memberResources) m.startService();
+      this.restoreArchives = pulumi.output([]);
+    }
+
+    const gate = new HealthGate(
+      `${name}-health`,
+      {
+        clusterName: name,
+        token,
+        members: this.memberResources.map((mr, i) => ({
+          name: mr.memberName,
+          endpoint: mr.clientUrls.apply((u) => u[0]),
+          peerUrls: mr.peerUrls,
+          connection: args.members[i].connection,
+        })),
+        caCertPem: ca.certPem,
+        clientCertPem: ca.healthcheck.certPem,
+        clientKeyPem: ca.healthcheck.privateKeyPem,
+        timeoutSeconds: args.healthTimeoutSeconds,
+      },
+      { ...child, dependsOn: this.memberResources.map((m) => m.service) },
+    );
+    this.clusterId = gate.clusterId;
+
+    this.members = pulumi.all(
+      this.memberResources.map((mr, i) =>
+        pulumi.all([mr.peerUrls, mr.clientUrls, args.members[i].connection.host]).apply(([peerUrls, clientUrls, host]) => ({
+          name: mr.memberName,
+          host,
+          peerUrls,
+          clientUrls,
+        })),
+      ),
+    );
+    // Outputs read after the gate: a consumer that uses the endpoints gets a healthy cluster.
+    this.clientEndpoints = pulumi.all([this.members, gate.clusterId]).apply(([ms]) => ms.map((m) => m.clientUrls[0]));
+    this.etcdctlEnv = this.clientEndpoints.apply((eps) =>
+      [
+        `export ETCDCTL_API=3`,
+        `export ETCDCTL_ENDPOINTS=${eps.join(",")}`,
+        `export ETCDCTL_CACERT=ca.crt   # the caCertPem output`,
+        `export ETCDCTL_CERT=admin.crt  # admin.certPem`,
+        `export ETCDCTL_KEY=admin.key   # admin.privateKeyPem (secret)`,
+      ].join("\n"),
+    );
+    this.registerOutputs({
+      clientEndpoints: this.clientEndpoints,
+      caCertPem: this.caCertPem,
+      admin: this.admin,
+      members: this.members,
+      etcdctlEnv: this.etcdctlEnv,
+      clusterId: this.clusterId,
+      restoreArchives: this.restoreArchives,
+    });
+  }
+}

@@ -1,0 +1,45 @@
+// TrustedCaFile: puts a CA certificate on hosts (the first slice through SSH, host scripts and state;
+// EtcdMember lays out its PKI the same way).
+import * as pulumi from "@pulumi/pulumi";
+import { HostConnection } from "../common/connection";
+import { HostScript } from "../common/customResources";
+
+export interface TrustedCaFileArgs {
+  certPem: pulumi.Input<string>;
+  hosts: HostConnection[];
+  /** Default /etc/etcd/pki/ca.crt. */
+  path?: pulumi.Input<string>;
+  /** Octal, default 0644. */
+  mode?: pulumi.Input<string>;
+  owner?: pulumi.Input<string>;
+  group?: pulumi.Input<string>;
+}
+
+export class TrustedCaFile extends pulumi.ComponentResource {
+  /** sha256 of the file as written on each host, in the order of `hosts`. */
+  readonly sha256: pulumi.Output<string[]>;
+
+  constructor(name: string, args: TrustedCaFileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etcd:index:TrustedCaFile", name, {}, opts);
+    const env = {
+      PE_PATH: args.path ?? "/etc/etcd/pki/ca.crt",
+      PE_MODE: args.mode ?? "0644",
+      PE_OWNER: args.owner ?? "root",
+      PE_GROUP: args.group ?? "root",
+    };
+    const files = args.hosts.map(
+      (host, i) =>
+        new HostScript(
+          `${name}-${i}`,
+          {
+            connection: host,
+            create: { script: "install-file", env, stdin: args.certPem },
+            delete: { script: "remove-file", env: { PE_PATH: env.PE_PATH } },
+          },
+          { parent: this },
+        ),
+    );
+    this.sha256 = pulumi.all(files.map((f) => f.outputs.apply((o) => o.sha256)));
+    this.registerOutputs({ sha256: this.sha256 });
+  }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs etcd, etcdctl and etcdutl of one version under /opt/etcd/v<version>, after the preflight
+# checks and a sha256 check of the release tarball: a mismatch stops before anything is installed.
+# Source: PE_URL (a release URL or mirror; {arch} is replaced) or PE_TARBALL (a tarball already on
+# the host, for air-gapped sites). Also creates the `etcd` system user. Idempotent.
+set -euo pipefail
+# include: common/lib/common.sh
+# include: etcd/lib/etcd-host.sh
+: "${PE_NAME:?}" "${PE_TOKEN:?}" "${PE_DATA_DIR:?}" "${PE_PORTS:?}" "${PE_MIN_FREE_MB:=1024}"
+: "${PE_VERSION:?}" "${PE_URL:=}" "${PE_TARBALL:=}" "${PE_SHA256_AMD64:=}" "${PE_SHA256_ARM64:=}"
+[[ $PE_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad version $PE_VERSION"
+
+preflight "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR" "$PE_PORTS" "$PE_MIN_FREE_MB"
+arch=$(host_arch)
+case $arch in
+amd64) expected=$PE_SHA256_AMD64 ;;
+arm64) expected=$PE_SHA256_ARM64 ;;
+esac
+[[ $expected =~ ^[0-9a-f]{64}$ ]] || die "no sha256 known for etcd $PE_VERSION on $arch; give it as sha256"
+
+dest=/opt/etcd/v$PE_VERSION
+stamp=$dest/.tarball-sha256
+if [[ -f $stamp && $(cat "$stamp") == "$expected" && -x $dest/etcd && -x $dest/etcdctl && -x $dest/etcdutl ]]; then
+  log "etcd $PE_VERSION already installed in $dest"
+else
+  work=$(mktemp -d /tmp/pe-etcd-install.XXXXXX)
+  trap 'rm -rf "$work"' EXIT
+  tarball=$work/etcd.tar.gz
+  if [[ -n $PE_TARBALL ]]; then
+    src=${PE_TARBALL//\{arch\}/$arch}
+    [[ -f $src ]] || die "tarball $src not found on this host"
+    log "using tarball $src from this host"
+    cp "$src" "$tarball"
+  else
+    [[ -n $PE_URL ]] || die "neither a download URL nor a tarball path was given"
+    command -v curl >/dev/null || die "curl is missing; install it or give tarballPath (a tarball already on the host)"
+    url=${PE_URL//\{arch\}/$arch}
+    log "downloading $url"
+    curl -fsSL --connect-timeout 15 --max-time 600 --retry 2 -o "$tarball" "$url" || die "download of $url failed"
+  fi
+  actual=$(sha256sum "$tarball" | cut -d' ' -f1)
+  if [[ $actual != "$expected" ]]; then
+    die "checksum mismatch for etcd $PE_VERSION ($arch): expected sha256 $expected, got $actual. The tarball was discarded and nothing was installed; check the mirror or the sha256 input."
+  fi
+  log "sha256 verified: $actual"
+  tar -xzf "$tarball" -C "$work"
+  unpacked=$work/etcd-v$PE_VERSION-linux-$arch
+  for b in etcd etcdctl etcdutl; do [[ -f $unpacked/$b ]] || die "the tarball has no $b (expected etcd-v$PE_VERSION-linux-$arch/$b)"; done
+  install -d -m 0755 /opt/etcd
+  rm -rf "$dest.new"
+  install -d -m 0755 "$dest.new"
+  install -m 0755 "$unpacked/etcd" "$unpacked/etcdctl" "$unpacked/etcdutl" "$dest.new/"
+  echo "$expected" >"$dest.new/.tarball-sha256"
+  rm -rf "$dest"
+  mv "$dest.new" "$dest"
+  log "installed etcd $PE_VERSION in $dest"
+fi
+for b in etcd etcdctl etcdutl; do ln -sfn "$dest/$b" "/usr/local/bin/$b"; done
+
+if ! getent passwd etcd >/dev/null; then
+  useradd --system --user-group --home-dir "$PE_DATA_DIR" --no-create-home --shell /usr/sbin/nologin etcd
+  log "created system user etcd"
+fi
+install -d -m 0755 -o root -g root /etc/etcd
+
+output arch "$arch"
+output etcdSha256 "$(sha256sum "$dest/etcd" | cut -d' ' -f1)"
+output version "$("$dest/etcd" --version | sed -n 's/^etcd Version: //p')"

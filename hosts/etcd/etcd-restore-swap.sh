@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The point of no return of a restore, run on every member after all have staged: stops etcd,
+# archives the member's earlier state (data dir, config, unit, identity) as one directory
+# $PE_DATA_DIR.pre-restore<generation>-<time>, moves the staged data in place (a rename on the
+# same filesystem) and records the new identity. It does not start etcd: all members start together.
+set -euo pipefail
+# include: common/lib/common.sh
+# include: etcd/lib/etcd-host.sh
+: "${PE_NAME:?}" "${PE_TOKEN:?}" "${PE_DATA_DIR:?}" "${PE_GENERATION:?}"
+[[ $PE_GENERATION =~ ^[0-9]+$ ]] || die "bad generation"
+stage="$PE_DATA_DIR.pe-restore"
+[[ -d $stage/data/member ]] || die "no staged restore in $stage (the stage step did not finish here)"
+if [[ -f $PE_UNIT_PATH ]]; then
+  systemctl stop etcd.service
+  log "etcd stopped"
+fi
+has_data=false
+if [[ -d $PE_DATA_DIR && -n $(ls -A "$PE_DATA_DIR") ]]; then has_data=true; fi
+archive=""
+if $has_data || [[ -f $PE_CONFIG_PATH || -f $PE_UNIT_PATH || -f $PE_IDENTITY ]]; then
+  archive=$(archive_path "$PE_DATA_DIR" "pre-restore$PE_GENERATION")
+  install -d -m 0700 "$archive"
+  if $has_data; then mv "$PE_DATA_DIR" "$archive/data"; fi
+  for f in "$PE_CONFIG_PATH" "$PE_UNIT_PATH" "$PE_IDENTITY"; do
+    if [[ -f $f ]]; then cp -p "$f" "$archive/"; fi
+  done
+  log "the member's earlier state (data dir: $has_data, config, unit, identity) is archived in $archive"
+fi
+if [[ -d $PE_DATA_DIR ]]; then rmdir "$PE_DATA_DIR"; fi
+mv "$stage/data" "$PE_DATA_DIR"
+rm -rf "$stage"
+write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
+log "restored data in place at $PE_DATA_DIR (new cluster token $PE_TOKEN)"
+output archive "$archive"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Removes the etcd binaries of one version and the /usr/local/bin links that point to them.
+# Keeps the etcd user: archived data dirs stay owned by it.
+set -euo pipefail
+# include: common/lib/common.sh
+: "${PE_VERSION:?}"
+[[ $PE_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad version $PE_VERSION"
+dest=/opt/etcd/v$PE_VERSION
+for b in etcd etcdctl etcdutl; do
+  if [[ -L /usr/local/bin/$b && $(readlink "/usr/local/bin/$b") == "$dest/$b" ]]; then rm -f "/usr/local/bin/$b"; fi
+done
+if [[ -d $dest ]]; then
+  rm -rf "$dest"
+  log "removed $dest"
+fi
+rmdir /opt/etcd 2>/dev/null || true
+rmdir /etc/etcd 2>/dev/null || true

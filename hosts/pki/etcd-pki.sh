@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Lays out a member's certificates and keys from stdin in /etc/etcd/pki: keys 0600 and certificates
+# 0644, all owned by etcd. stdin holds sections, each starting with a line "#pe-file <name>".
+# Key material is never printed; outputs are the certificates' sha256.
+set -euo pipefail
+# include: common/lib/common.sh
+: "${PE_PKI_DIR:=/etc/etcd/pki}"
+[[ $PE_PKI_DIR == /* && $PE_PKI_DIR != */../* ]] || die "bad PKI dir $PE_PKI_DIR"
+getent passwd etcd >/dev/null || die "no etcd user on this host (the install step creates it)"
+files=(ca.crt server.crt server.key peer.crt peer.key)
+
+install -d -m 0750 -o root -g etcd "$PE_PKI_DIR"
+stage=$(mktemp -d "$PE_PKI_DIR/.pe-stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+# awk only ever writes into the staging dir, and only the file names listed above.
+awk -v dir="$stage" '
+  /^#pe-file / { name = $2; ok = (name ~ /^(ca\.crt|server\.crt|server\.key|peer\.crt|peer\.key)$/); if (!ok) { exit 3 }; next }
+  ok { print > (dir "/" name) }
+' || die "unexpected PKI bundle on stdin"
+changed=0
+for f in "${files[@]}"; do
+  [[ -s $stage/$f ]] || die "the PKI bundle has no $f"
+  mode=0644
+  [[ $f == *.key ]] && mode=0600
+  [[ $(install_content "$PE_PKI_DIR/$f" "$mode" etcd:etcd <"$stage/$f") == changed ]] && changed=1
+done
+if ((changed)); then log "wrote certificates and keys in $PE_PKI_DIR (keys 0600 etcd:etcd)"; else log "certificates unchanged"; fi
+for f in ca.crt server.crt peer.crt; do output "${f%.crt}CertSha256" "$(sha256sum "$PE_PKI_DIR/$f" | cut -d' ' -f1)"; done

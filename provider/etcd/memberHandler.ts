@@ -1,0 +1,285 @@
+// etcd:cluster:Member: one member's place in the cluster and its service on the host, in etcd's
+// order. Create: bootstrap with the initial members, or join: add as a learner, start with
+// initial-cluster-state=existing and the current member list, promote once caught up, wait for a
+// healthy cluster. Delete: refuse if quorum would be at risk, move leadership away, remove from
+// the membership, then stop etcd and archive its data (the host step is skipped with a warning when
+// the host is dead). Every membership change of a cluster runs alone (clusterRegistry.exclusive).
+import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../planning/etcd/membershipPlan";
+import { Bootstrap as BootFacts, MemberLayout, Tuning } from "../../planning/etcd/etcdConfig";
+import { clusterRegistry } from "./clusterRegistry";
+import { ClientTls, probeMember } from "./client";
+import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "./membership";
+import { runEtcdService } from "./etcdService";
+import { hostScript } from "../common/hostScripts";
+import { HostUnreachableError, runScript, SshConnection } from "../common/ssh";
+import { reveal, sameValue } from "../common/secrets";
+import { changedKeys, Context, ResourceHandler } from "../common/handler";
+
+interface Inputs {
+  clusterName: string;
+  token: string;
+  bootstrap: { initialCluster: string; initialMembers: string[] };
+  layout: MemberLayout;
+  tuning?: Tuning;
+  peerUrls: string[];
+  clientUrls: string[];
+  connection: SshConnection;
+  adminTls: ClientTls;
+  /** Client URLs of every declared member: where to find the cluster. */
+  seedEndpoints: string[];
+  allowUnsafeScaleDown?: boolean;
+  purgeDataOnDestroy?: boolean;
+  startTimeoutSeconds?: number;
+}
+
+interface Outputs {
+  memberId: string;
+  /** The bootstrap facts this member started with; kept so later config changes never rewrite them. */
+  joinedWith: BootFacts;
+}
+
+/** Inputs that only steer how changes are made: a new value changes nothing on the host. */
+const STEERING = ["seedEndpoints", "adminTls", "bootstrap", "allowUnsafeScaleDown", "purgeDataOnDestroy", "startTimeoutSeconds"];
+const OUTPUTS = ["memberId", "joinedWith"];
+
+function seeds(i: Inputs): string[] {
+  return [...new Set([...clusterRegistry.declaredEndpoints(i.token), ...(i.seedEndpoints ?? []), ...i.clientUrls])];
+}
+
+function runService(ctx: Context, i: Inputs, boot: BootFacts, phase: "create" | "update", fresh: boolean) {
+  const start = { layout: i.layout, boot, tuning: i.tuning, phase, fresh, startTimeoutSeconds: i.startTimeoutSeconds };
+  return runEtcdService(i.connection, start, (l) => void ctx.log(l));
+}
+
+/** Waits until every voter answers and one leads (after a change, before the next may start). */
+async function waitHealthy(i: Inputs, timeoutMs: number): Promise<LiveVoter[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
+    if (live) {
+      const voters = live.filter((m) => !m.isLearner);
+      const sick = voters.filter((m) => !m.healthy).map((m) => m.name || m.id);
+      if (sick.length === 0 && voters.some((m) => m.isLeader)) return live;
+      last = sick.length ? `not healthy: ${sick.join(", ")}` : "no leader";
+    } else last = "no member answers";
+    if (Date.now() > deadline) throw new Error(`cluster ${i.clusterName} not healthy after the change: ${last}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function create(ctx: Context, i: Inputs): Promise<Outputs> {
+  const me = i.layout.name;
+  const bootstrapping = clusterRegistry.isFresh(i.token) && i.bootstrap.initialMembers.includes(me);
+  if (bootstrapping) {
+    // A brand-new token: no other cluster can have it, so the initial members start in parallel.
+    const boot: BootFacts = { initialCluster: i.bootstrap.initialCluster, token: i.token, state: "new" };
+    await runService(ctx, i, boot, "create", false);
+    const p = await probeMember(i.clientUrls[0], i.adminTls);
+    return { memberId: p.memberId ?? "", joinedWith: boot };
+  }
+  // etcd takes one learner at a time. A learner (or an added, unstarted member) of another declared
+  // member is that member's unfinished join: its own create resumes it, so wait for it. One that no
+  // declared member owns was left by an interrupted change: remove it (a learner never votes).
+  const deadline = Date.now() + (i.startTimeoutSeconds ?? 300) * 1000;
+  for (;;) {
+    const pending = await clusterRegistry.exclusive(i.token, async () => {
+      const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
+      const mine = i.peerUrls.join(",");
+      const others = (live ?? []).filter((m) => (m.isLearner || m.name === "") && m.peerUrls.join(",") !== mine);
+      for (const o of others.filter((m) => !clusterRegistry.isDeclaredPeer(i.token, m.peerUrls.join(",")))) {
+        await ctx.warn(
+          `removing ${o.isLearner ? "learner" : "unstarted member"} ${o.id} (${o.peerUrls.join(",")}): no declared member owns it (left by an interrupted change)`,
+        );
+        await removeMember(healthyEndpoints(live ?? [], o.id), i.adminTls, o.id);
+      }
+      return others.filter((m) => clusterRegistry.isDeclaredPeer(i.token, m.peerUrls.join(",")));
+    });
+    if (pending.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`${me}: ${pending.map((m) => m.peerUrls.join(",")).join("; ")} is still joining; try again`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return clusterRegistry.exclusive(i.token, async () => {
+    const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
+    const mode = entryMode({ name: me, peerUrls: i.peerUrls, live, bootstrapping: false });
+    if (mode.kind === "refuse") throw new Error(`${me}: ${mode.reason}`);
+    if (mode.kind === "bootstrap") throw new Error(`${me}: cluster ${i.clusterName} already exists; a member cannot bootstrap it again`);
+    const others = healthyEndpoints(live ?? []);
+    let memberId: string;
+    let list = live ?? [];
+    if (mode.kind === "join") {
+      const voters = list.filter((m) => !m.isLearner);
+      const healthy = voters.filter((m) => m.healthy).length;
+      if (healthy < quorum(voters.length)) {
+        throw new Error(`${me}: the cluster has ${healthy} healthy voter(s) of ${voters.length}, no quorum: not adding a member`);
+      }
+      await ctx.log(`adding ${me} (${i.peerUrls.join(",")}) as a learner`);
+      const added = await addLearner(others, i.adminTls, i.peerUrls, (m) => void ctx.log(m));
+      memberId = added.id;
+      list = added.members.map((m) => ({ ...m, healthy: true, isLeader: false }));
+    } else {
+      memberId = mode.memberId;
+      await ctx.log(
+        `${me} is already in the member list (${mode.kind === "adopt" ? "started" : "added, not started"}): continuing from there`,
+      );
+    }
+    const boot: BootFacts = {
+      initialCluster: joinInitialCluster(list, { name: me, peerUrls: i.peerUrls }),
+      token: i.token,
+      state: "existing",
+    };
+    await ctx.log(`starting ${me} with initial-cluster-state=existing`);
+    const learner = mode.kind === "join" || (mode.kind === "resume" && mode.isLearner);
+    try {
+      // A join starts from an empty data dir; an earlier incarnation's data is archived first.
+      await runService(ctx, i, boot, "create", mode.kind === "join");
+      if (learner) {
+        const attempts = await promote(others, i.adminTls, memberId, (i.startTimeoutSeconds ?? 300) * 1000, (m) => void ctx.log(m));
+        await ctx.log(`promoted ${me} to voter (${attempts} attempt(s))`);
+      }
+    } catch (e) {
+      // Never leave a learner that did not make it: it would block the next add (etcd allows one).
+      if (learner) {
+        await ctx.warn(`${me} did not join; removing its learner entry ${memberId} so the cluster is as before`);
+        await removeMember(others, i.adminTls, memberId).catch((err) =>
+          ctx.warn(`could not remove learner ${memberId}: ${(err as Error).message}`),
+        );
+        await stopOnHost(ctx, i).catch(() => undefined);
+      }
+      throw e;
+    }
+    const after = await waitHealthy(i, 120_000);
+    await ctx.log(`cluster ${i.clusterName} healthy with ${after.filter((m) => !m.isLearner).length} voters`);
+    return { memberId, joinedWith: boot };
+  });
+}
+
+async function stopOnHost(ctx: Context, i: Inputs) {
+  try {
+    const r = await runScript(i.connection, {
+      script: hostScript("etcd-service-remove").text,
+      name: "etcd-service-remove",
+      env: { PE_DATA_DIR: i.layout.dataDir, PE_PURGE: i.purgeDataOnDestroy ? "true" : "false" },
+      timeoutMs: 180_000,
+      onProgress: (l) => void ctx.log(l),
+    });
+    if (r.code !== 0)
+      throw new Error(
+        `etcd-service-remove failed on ${i.connection.host} (exit ${r.code}):\n${r.stderr.trim().split("\n").slice(-10).join("\n")}`,
+      );
+  } catch (e) {
+    if (!(e instanceof HostUnreachableError)) throw e;
+    await ctx.warn(`${i.connection.host} is unreachable: its etcd was not stopped and its data dir not archived (${e.message})`);
+  }
+}
+
+async function remove(ctx: Context, i: Inputs, o: Outputs): Promise<void> {
+  const me = i.layout.name;
+  if (clusterRegistry.isDestroying(i.token)) {
+    await stopOnHost(ctx, i);
+    return;
+  }
+  await clusterRegistry.exclusive(i.token, async () => {
+    const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
+    if (!live)
+      throw new Error(
+        `${me}: no member of cluster ${i.clusterName} answers, so it cannot be removed safely; bring the cluster back first (or restore it)`,
+      );
+    const target = live.find((m) => m.id === o.memberId) ?? live.find((m) => m.peerUrls.join(",") === i.peerUrls.join(","));
+    const verdict = judgeRemoval(live, target?.id ?? "", clusterRegistry.unsafeScaleDownAllowed(i.token) ?? i.allowUnsafeScaleDown);
+    if (!verdict.ok) throw new Error(`refusing to remove ${me}: ${verdict.reason}. Nothing was changed.`);
+    if (target && !verdict.alreadyGone) {
+      if (target.isLeader) {
+        const successor = live.find((m) => m.id !== target.id && m.healthy && !m.isLearner);
+        if (successor) {
+          await ctx.log(`${me} leads: moving leadership to ${successor.name}`);
+          await moveLeader(target.clientUrls[0], i.adminTls, successor.id);
+        }
+      }
+      await ctx.log(`removing ${me} (${target.id}) from the membership`);
+      await removeMember(healthyEndpoints(live, target.id), i.adminTls, target.id, (m) => void ctx.log(m));
+    } else {
+      await ctx.log(`${me} is not in the member list any more: nothing to remove`);
+    }
+    await stopOnHost(ctx, i);
+    const after = await waitHealthy(i, 60_000);
+    await ctx.log(`cluster ${i.clusterName} healthy with ${after.filter((m) => !m.isLearner).length} voters`);
+  });
+}
+
+function strip(o: Record<string, unknown>, keys: string[]) {
+  const c = { ...o };
+  for (const k of keys) delete c[k];
+  return c;
+}
+
+export const memberResource: ResourceHandler = {
+  async check(news) {
+    const i = reveal<Partial<Inputs>>(news);
+    if (i.token && Array.isArray(i.clientUrls))
+      clusterRegistry.declareEndpoints(
+        i.token,
+        [...i.clientUrls, ...(i.seedEndpoints ?? [])].filter((u) => typeof u === "string"),
+      );
+    if (i.token) clusterRegistry.declareUnsafeScaleDown(i.token, i.allowUnsafeScaleDown === true);
+    if (i.token && Array.isArray(i.peerUrls)) clusterRegistry.declarePeer(i.token, i.peerUrls.join(","));
+    return { inputs: news };
+  },
+  async diff(olds, news) {
+    const changed = changedKeys(strip(olds, [...OUTPUTS, ...STEERING]), strip(news, STEERING), sameValue);
+    const o = reveal<Inputs>(olds);
+    const n = reveal<Inputs>(news);
+    const replaces: string[] = [];
+    if (!sameValue(o.layout?.name, n.layout?.name)) replaces.push("layout.name");
+    if (!sameValue(o.peerUrls, n.peerUrls)) replaces.push("peerUrls");
+    if (!sameValue(o.layout?.dataDir, n.layout?.dataDir)) replaces.push("layout.dataDir");
+    if (!sameValue(o.connection?.host, n.connection?.host)) replaces.push("connection.host");
+    // Delete steering changes are kept (an update with no host action) so destroy uses them.
+    const steering = ["allowUnsafeScaleDown", "purgeDataOnDestroy"].filter((k) => !sameValue(olds[k], news[k]));
+    return { changes: changed.length > 0 || replaces.length > 0 || steering.length > 0, replaces, deleteBeforeReplace: true };
+  },
+  async create(ctx, wire) {
+    const out = await create(ctx, reveal<Inputs>(wire));
+    return { id: `${reveal<Inputs>(wire).layout.name}@${reveal<Inputs>(wire).token}`, outs: { ...wire, ...out } };
+  },
+  async update(ctx, _id, olds, news) {
+    const o = reveal<Inputs & Outputs>(olds);
+    const n = reveal<Inputs>(news);
+    if (o.token !== n.token) {
+      // A restore made a new cluster (new token) and started this member on the restored data with
+      // these facts: take them over. The config is as the restore wrote it, so nothing restarts.
+      const boot: BootFacts = { initialCluster: n.bootstrap.initialCluster, token: n.token, state: "new" };
+      await runService(ctx, n, boot, "update", false).catch((e: Error) => {
+        throw new Error(
+          `${e.message}\nThe cluster's token changed from ${o.token} to ${n.token}, which only a restore does. If a restore block was removed from the program, put it back as it was: a restored cluster keeps it.`,
+        );
+      });
+      const p = await probeMember(n.clientUrls[0], n.adminTls);
+      return { outs: { ...news, memberId: p.memberId ?? "", joinedWith: boot } };
+    }
+    const hostChange = changedKeys(strip(olds, [...OUTPUTS, ...STEERING]), strip(news, STEERING), sameValue).length > 0;
+    if (hostChange) {
+      // A rolling restart: one member at a time, the cluster healthy before the next.
+      await clusterRegistry.exclusive(n.token, async () => {
+        await runService(ctx, n, { ...o.joinedWith, token: n.token }, "update", false);
+        await waitHealthy(n, 120_000);
+      });
+    }
+    return { outs: { ...news, memberId: o.memberId, joinedWith: o.joinedWith } };
+  },
+  async delete(ctx, _id, props) {
+    const p = reveal<Inputs & Outputs>(props);
+    await remove(ctx, p, p);
+  },
+  async read(ctx, id, props) {
+    const p = reveal<Inputs & Outputs>(props);
+    const live = await discover(seeds(p), p.adminTls);
+    if (!live) return { id, props }; // cannot tell: keep what we know
+    const me = live.find((m) => m.id === p.memberId);
+    if (!me) {
+      await ctx.warn(`${p.layout.name} (${p.memberId}) is not in the member list of ${p.clusterName}: it was removed outside Pulumi`);
+      return { id: "", props: {} };
+    }
+    return { id, props };
+  },
+};
