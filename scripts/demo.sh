@@ -13,29 +13,40 @@ log "bed: 3 Debian hosts"
 bash scripts/bed.sh up 3
 status=$(bash scripts/bed.sh status)
 
+# The demo's stack lives in its own directory, outside the checkout: the state, and the stack's
+# configuration (the bed's host keys and mirror, the encrypted SSH key) in $config, which every
+# `pulumi config`/`up` below is given. examples/baremetal/Pulumi.example.yaml shows a user's config.
 work=/var/tmp/pulumi-etcd-demo
-mkdir -p "$work/state"
+config="$work/Pulumi.demo.yaml"
 export PATH="$bin:$PATH" PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" \
   PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-demo} PULUMI_SKIP_UPDATE_CHECK=true \
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# The bed was made anew: a new stack, forgetting the resources of hosts that no longer exist.
+rm -rf "$work/state" "$work/init" "$config"
+mkdir -p "$work/state" "$work/init"
+# `pulumi stack init` has no --config-file: it writes the new stack's passphrase salt beside the
+# project's Pulumi.yaml. Create the stack from a copy of that file in $work and keep the salt in $config.
+cp examples/baremetal/Pulumi.yaml "$work/init/"
+(cd "$work/init" && pulumi stack init demo --non-interactive >/dev/null)
+mv "$work/init/Pulumi.demo.yaml" "$config"
+rm -r "$work/init"
 cd examples/baremetal
-pulumi stack select --create demo --non-interactive >/dev/null
-# The bed was made anew: forget resources on hosts that no longer exist.
-pulumi destroy --yes --skip-preview --non-interactive >/dev/null 2>&1 || pulumi state delete --all --yes >/dev/null 2>&1 || true
+pulumi stack select demo --non-interactive
+setcfg() { pulumi config set --config-file "$config" --non-interactive "$@"; }
 # shellcheck disable=SC2016 # JavaScript
 hosts=$(node -e 'const s=JSON.parse(process.argv[1]); console.log(JSON.stringify(s.hosts.map((h,i)=>({name:`etcd-${i+1}`,ip:h.ip,hostKey:h.hostKey}))))' "$status")
-pulumi config set hosts "$hosts" --non-interactive
+setcfg hosts "$hosts"
 # The bed's etcd is built from source and served by the bed's mirror, so it has its own checksum.
 version=3.6.16
 dist=$(node -e 'console.log(JSON.parse(process.argv[1]).etcdDist)' "$status")
 mirror=$(node -e 'console.log(JSON.parse(process.argv[1]).mirror)' "$status")
-pulumi config set version "$version" --non-interactive
-pulumi config set sha256 "$(awk -v f="etcd-v$version-linux-amd64.tar.gz" '$2 == f {print $1}' "$dist/SHA256SUMS")" --non-interactive
-pulumi config set downloadUrl "$mirror/etcd/etcd-v{version}-linux-{arch}.tar.gz" --non-interactive
+setcfg version "$version"
+setcfg sha256 "$(awk -v f="etcd-v$version-linux-amd64.tar.gz" '$2 == f {print $1}' "$dist/SHA256SUMS")"
+setcfg downloadUrl "$mirror/etcd/etcd-v{version}-linux-{arch}.tar.gz"
 key=$(node -e 'console.log(JSON.parse(process.argv[1]).key)' "$status")
-pulumi config set --secret sshKey --non-interactive <"$key"
+setcfg --secret sshKey <"$key"
 log "pulumi up"
-pulumi up --yes --skip-preview --non-interactive
+pulumi up --config-file "$config" --yes --skip-preview --non-interactive
 log "the cluster, asked with etcdctl over mTLS:"
 certs=$(mktemp -d)
 trap 'rm -rf "$certs"' EXIT
@@ -44,4 +55,4 @@ pulumi stack output adminCertPem >"$certs/admin.crt"
 (umask 077 && pulumi stack output --show-secrets adminKeyPem >"$certs/admin.key")
 "$bin/etcdctl" --endpoints "$(pulumi stack output clientEndpoints --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).join(","))')" \
   --cacert "$certs/ca.crt" --cert "$certs/admin.crt" --key "$certs/admin.key" endpoint status -w table
-log "done. Hosts keep running: 'npm run bed -- down' ends them; state is in $work"
+log "done. Hosts keep running: 'npm run bed -- down' ends them; state and config are in $work"

@@ -18,12 +18,32 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# The committed lock must record package.json's pins, or the next `npm install` rewrites it.
+regenerate="regenerate it with 'npm install --no-audit --no-fund', review 'git diff package-lock.json' and commit it"
+# npm ci checks the locked tree, not the lock's root entry (a pin added only to package.json passes).
+# shellcheck disable=SC2016 # JavaScript
+drift=$(node -e '
+  const pkg = require("./package.json"), root = require("./package-lock.json").packages[""];
+  for (const k of ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]) {
+    const want = pkg[k] ?? {}, have = root[k] ?? {};
+    for (const n of new Set([...Object.keys(want), ...Object.keys(have)]))
+      if (want[n] !== have[n]) console.log(`  ${k}.${n}: package.json ${want[n] ?? "(none)"}, lock ${have[n] ?? "(none)"}`);
+  }')
+if [[ -n $drift ]]; then
+  log "ERROR: package-lock.json does not record package.json's pins:"
+  printf '%s\n' "$drift" >&2
+  log "The lock is stale: $regenerate."
+  exit 1
+fi
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  # `npm install` against the committed lock installs exactly the locked versions and leaves the
-  # lock as it is; `npm ci` (npm 11.19) rejects this lock for optional platform packages it does
-  # not record (@rollup/rollup-android-*, ...), though nothing is missing for this platform.
-  log "npm install (from package-lock.json)"
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci` installs exactly what the lock records and never writes it; it refuses a lock whose
+  # tree does not match package.json (e.g. optional platform packages missing).
+  log "npm ci (from package-lock.json)"
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    log "ERROR: npm ci failed (its reason is above). If it says package.json and package-lock.json are"
+    log "not in sync, the committed lock is stale: $regenerate."
+    exit 1
+  fi
 fi
 log "building the provider (tsc)"
 npx tsc -p tsconfig.json

@@ -2,6 +2,7 @@
 # One entry point for the tests: installs what they need, then runs unit and/or E2E tests.
 #   test.sh all | unit | e2e
 # The E2E tests need root (the bed uses network namespaces, mounts and systemd-nspawn).
+# `all` (npm test, what CI runs on a fresh clone) ends by checking that the checkout is unchanged.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -23,4 +24,8 @@ if [[ $what == e2e || $what == all ]]; then
   bash scripts/bed.sh image
   log "E2E tests against the bed"
   npx vitest run test/e2e
+fi
+if [[ $what == all ]]; then
+  log "checking that the checkout is unchanged (git status)"
+  bash scripts/check-clean-tree.sh
 fi

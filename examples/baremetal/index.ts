@@ -1,5 +1,5 @@
-// A 3-member etcd cluster on hosts you already have, listed in stack config:
-//   pulumi config set hosts '[{"name":"etcd-1","ip":"10.0.0.11","hostKey":"ssh-ed25519 AAAA..."}, ...]'
+// A 3-member etcd cluster on hosts you already have, listed in stack config (a sample with every key:
+// Pulumi.example.yaml): hosts (name, ip, hostKey, optional user) and the SSH key as a secret,
 //   pulumi config set --secret sshKey < ~/.ssh/id_ed25519
 // Optional: version, sha256 (for a version the package pins no checksum for), downloadUrl (a mirror).
 // A package consumer imports "@pulumi-etcd/etcd"; inside this repository the example uses the build.
