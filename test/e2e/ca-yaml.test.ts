@@ -24,7 +24,8 @@ beforeAll(async () => {
   await stack.setConfig("hostKey", bed.hosts[0].hostKey);
   await stack.setConfig("sha256", bedTarballSha256(bed, V36));
   await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
-  await stack.setConfig("caCertPem", ca.certPem);
+  // On stdin: a PEM starts with "-", which pulumi would take for a flag on the command line.
+  await stack.pulumi(["config", "set", "caCertPem"], { stdin: ca.certPem });
   await stack.setConfig("caKeyPem", ca.privateKeyPem, true);
   await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
 });
