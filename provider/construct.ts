@@ -1,6 +1,7 @@
 // Components built inside the provider process, for programs in other languages (YAML, Python, Go)
 // that use this package through its schema. TypeScript programs construct the same classes
-// in their own process. A component's outputs are the properties its schema entry declares.
+// in their own process. A component's outputs are the properties its schema entry declares, and
+// it must have every one of them (schema.json is generated from these classes: `npm run gen`).
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +11,7 @@ import { packageRoot } from "./common/hostScripts";
 
 type Component = new (name: string, inputs: never, opts: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
 
+// The components served to other languages; scripts/gen-schema.mjs reads this list.
 const components: Record<string, Component> = {
   "etcd:index:EtcdCA": EtcdCA as unknown as Component,
   "etcd:index:EtcdCluster": EtcdCluster as unknown as Component,
@@ -21,8 +23,20 @@ const components: Record<string, Component> = {
 /** The package schema, read once; the provider serves it as is. */
 export const schemaText = readFileSync(path.join(packageRoot(), "schema.json"), "utf8");
 const schema = JSON.parse(schemaText) as {
-  resources: Record<string, { properties?: Record<string, unknown> }>;
+  resources: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
 };
+
+/**
+ * The component's state for the engine: every output its schema declares. A required output the
+ * component lacks is an error, not a silent gap in what other languages get.
+ */
+export function componentState(type: string, component: object, outputs: string[], required: string[] = outputs): Record<string, unknown> {
+  const c = component as Record<string, unknown>;
+  const missing = required.filter((k) => c[k] === undefined);
+  if (missing.length)
+    throw new Error(`${type} lacks the output(s) its schema declares: ${missing.join(", ")} (a bug: run npm run gen and its tests)`);
+  return Object.fromEntries(outputs.map((k) => [k, c[k]]));
+}
 
 export async function construct(
   name: string,
@@ -32,7 +46,7 @@ export async function construct(
 ): Promise<provider.ConstructResult> {
   const Ctor = components[type];
   if (!Ctor) throw new Error(`unknown component type ${type}`);
-  const c = new Ctor(name, inputs as never, options) as pulumi.ComponentResource & Record<string, unknown>;
-  const outputs = Object.keys(schema.resources[type]?.properties ?? {});
-  return { urn: c.urn, state: Object.fromEntries(outputs.map((k) => [k, c[k]])) };
+  const c = new Ctor(name, inputs as never, options);
+  const entry = schema.resources[type] ?? {};
+  return { urn: c.urn, state: componentState(type, c, Object.keys(entry.properties ?? {}), entry.required ?? []) };
 }

@@ -1,29 +1,11 @@
 // Client-side class of the provider's HostScript resource (provider/common/hostScriptHandler.ts).
-import * as pulumi from "@pulumi/pulumi";
-import { HostConnection, secretConnection } from "./connection";
+import * as plan from "../../planning/common/resourceTypes";
+import { customResource, InputObject } from "./customResource";
 
-export interface HostScriptStep {
-  /** A script name from the package's hosts/ directory. */
-  script: pulumi.Input<string>;
-  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Secret content for the script, sent on stdin only. */
-  stdin?: pulumi.Input<string>;
-}
+/** One step of a HostScript: a script of the package and its parameters. */
+export type HostScriptStep = InputObject<plan.HostScriptStep>;
+export type HostScriptArgs = InputObject<plan.HostScriptInputs>;
 
-export interface HostScriptArgs {
-  connection: HostConnection;
-  create: pulumi.Input<HostScriptStep>;
-  update?: pulumi.Input<HostScriptStep>;
-  delete?: pulumi.Input<HostScriptStep>;
-  unreachableOnDelete?: pulumi.Input<"fail" | "skip">;
-  timeoutSeconds?: pulumi.Input<number>;
-}
-
-export class HostScript extends pulumi.CustomResource {
-  /** `::output key=value` lines the create/update script printed. */
-  declare readonly outputs: pulumi.Output<Record<string, string>>;
-
-  constructor(name: string, args: HostScriptArgs, opts?: pulumi.CustomResourceOptions) {
-    super("etcd:host:HostScript", name, { ...args, connection: secretConnection(args.connection), outputs: undefined }, opts);
-  }
-}
+/** Runs one of the package's host scripts over SSH on create/update, and its delete script on delete. */
+export const HostScript = customResource<plan.HostScriptInputs, plan.HostScriptOutputs>("etcd:host:HostScript");
+export type HostScript = InstanceType<typeof HostScript>;

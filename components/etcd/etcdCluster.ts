@@ -8,29 +8,40 @@ import { clientUrls, DEFAULT_DATA_DIR, peerUrls } from "../../planning/etcd/etcd
 import { withDefaults } from "../../planning/etcd/ports";
 import { DEFAULT_VERSION, normalize } from "../../planning/etcd/versions";
 import { HostConnection } from "../common/connection";
-import { ClientCertificate, EtcdCA } from "../pki/etcdCA";
+import { SnapshotSource } from "../../planning/etcd/resourceTypes";
+import { CaKeyPair, ClientCertificate, EtcdCA } from "../pki/etcdCA";
 import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
 import { known, knownEach } from "../common/plain";
 import { HostScript } from "../common/customResources";
-import { Bootstrap, HealthGate, Restore, RestoreSourceArgs } from "./customResources";
+import { Bootstrap, HealthGate, Restore } from "./customResources";
 
+/** A member of the cluster and its host. */
 export interface EtcdClusterMember {
   /** etcd member name: lowercase letters, digits, '-', '.'. */
   name: string;
+  /** How the provider reaches the member's host. */
   connection: HostConnection;
-  /** Addresses etcd advertises (IPv4, IPv6 or DNS names); default the SSH host. */
+  /** Addresses etcd advertises (IPv4, IPv6 or DNS names); the first is the peer URL. Default the SSH host. */
   addresses?: pulumi.Input<string>[];
+  /** Host name put in the member's certificates; default the member name. */
   hostname?: string;
+  /** More names or IPs for the member's server certificate. */
   extraSans?: string[];
 }
 
 export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
+  /** The members: 1, 3 or 5 (each on its own host). */
   members: EtcdClusterMember[];
-  /** etcd version; default the newest the package pins a checksum for. */
+  /** etcd version (3.5.3+ or 3.6.x); default the newest the package pins a checksum for. */
   version?: string;
-  /** The CA: an EtcdCA, or an existing CA certificate and key (e.g. kubeadm's). Created when not given. */
-  ca?: EtcdCA | { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
+  /**
+   * The CA: an EtcdCA (TypeScript), or a CA certificate and key, such as an EtcdCA's certPem and
+   * privateKeyPem (any language) or an existing CA (e.g. kubeadm's). Created when not given.
+   */
+  ca?: EtcdCA | CaKeyPair;
+  /** Key algorithm of the certificates issued here (and of the CA when created): ECDSA-P256 (default), RSA-2048 or RSA-4096. */
   keyAlgorithm?: pulumi.Input<string>;
+  /** How long `pulumi up` waits for a healthy cluster; default 180 s. */
   healthTimeoutSeconds?: number;
   /** Allow removing a member when that leaves a single voter (no fault tolerance). */
   allowUnsafeScaleDown?: boolean;
@@ -41,10 +52,12 @@ export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   restore?: EtcdClusterRestore;
 }
 
+/** Restore every member from one snapshot; again whenever generation changes. Keep the block after a restore. */
 export interface EtcdClusterRestore {
   /** A new generation performs a new restore. */
   generation: number;
-  source: RestoreSourceArgs;
+  /** Where the snapshot comes from: exactly one of s3, file or host. */
+  source: SnapshotSource<pulumi.Input<string>>;
   /** sha256 of the file as stored (for S3 it is read from the metadata file beside it when not given). */
   sha256?: string;
   /** Needed for a raw db file copied from a data dir (it has no integrity hash). */
@@ -53,21 +66,34 @@ export interface EtcdClusterRestore {
   bumpRevision?: number;
 }
 
+/** A member as the cluster reports it. */
 export interface ClusterMemberInfo {
+  /** The etcd member name. */
   name: string;
+  /** The SSH host the member runs on. */
   host: string;
+  /** The member's peer URLs. */
   peerUrls: string[];
+  /** The member's client URLs. */
   clientUrls: string[];
 }
 
+/**
+ * A secure etcd cluster on existing hosts: validated inputs, preflight on every host, sha256-checked
+ * binaries, mTLS everywhere, parallel bootstrap and a health gate.
+ */
 export class EtcdCluster extends pulumi.ComponentResource {
+  /** The members' client URLs (read after the health gate: the cluster is healthy). */
   readonly clientEndpoints: pulumi.Output<string[]>;
+  /** The cluster's CA certificate (PEM). */
   readonly caCertPem: pulumi.Output<string>;
   /** Client certificate for etcdctl (private key secret). */
   readonly admin: ClientCertificate;
+  /** The members, their hosts and URLs. */
   readonly members: pulumi.Output<ClusterMemberInfo[]>;
   /** `export ETCDCTL_...` lines; save the CA and admin certificate/key beside them. */
   readonly etcdctlEnv: pulumi.Output<string>;
+  /** The cluster ID (hex). */
   readonly clusterId: pulumi.Output<string>;
   /** host:path of the archives a restore made of the members' earlier state ([] without restore). */
   readonly restoreArchives: pulumi.Output<string[]>;

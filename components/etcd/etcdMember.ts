@@ -31,11 +31,15 @@ export interface EtcdInstallOptions {
 
 /** How a member runs on its host. */
 export interface MemberHostOptions {
+  /** The ports etcd listens on; default 2379 (client), 2380 (peer), 2381 (metrics, 127.0.0.1 only). */
   ports?: Partial<Ports>;
+  /** etcd tuning; anything left out keeps etcd's default. */
   tuning?: Tuning;
+  /** The data dir; default /var/lib/etcd. */
   dataDir?: string;
   /** Delete the data dir on destroy instead of archiving it. */
   purgeDataOnDestroy?: boolean;
+  /** Free disk space preflight requires next to the data dir, in MB; default 1024. */
   minFreeDiskMb?: number;
   /** How long a start may take (a new cluster's first member waits for its peers). Default 300 s. */
   startTimeoutSeconds?: number;

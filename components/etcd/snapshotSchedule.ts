@@ -4,19 +4,33 @@
 // hosts/etcd/etcd-snapshot-run.sh, embedded in etcd-snapshot-schedule; its settings (possibly S3
 // credentials) reach the hosts on stdin only.
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_SNAPSHOT_SCHEDULE, SnapshotTarget, snapshotScheduleProblems, snapshotSettings } from "../../planning/etcd/snapshotSpec";
-import { EtcdCluster } from "./etcdCluster";
-import { HostConnection } from "../common/connection";
+import {
+  DEFAULT_SNAPSHOT_SCHEDULE,
+  S3Target as PlanS3Target,
+  SnapshotTarget,
+  snapshotScheduleProblems,
+  snapshotSettings,
+} from "../../planning/etcd/snapshotSpec";
+import { EtcdCluster, EtcdClusterMember } from "./etcdCluster";
 import { HostScript } from "../common/customResources";
 
 /** Where snapshots go in S3; the keys may be secrets (outputs). */
-export type S3Target = NonNullable<SnapshotTarget<pulumi.Input<string>>["s3"]>;
+export type S3Target = PlanS3Target<pulumi.Input<string>>;
 
 /** Which cluster: an EtcdCluster object (TypeScript), or its name and members as given to it (any language). */
 export interface ClusterRef {
+  /** The EtcdCluster (TypeScript only; from other languages give clusterName and members). */
   cluster?: EtcdCluster;
+  /**
+   * The EtcdCluster's name (its resource name).
+   * @required
+   */
   clusterName?: string;
-  members?: { name: string; connection: HostConnection }[];
+  /**
+   * The cluster's members, as given to the EtcdCluster (with dependsOn: the cluster).
+   * @required
+   */
+  members?: EtcdClusterMember[];
 }
 
 export interface SnapshotScheduleArgs extends ClusterRef, SnapshotTarget<pulumi.Input<string>> {
@@ -51,6 +65,10 @@ function settings(t: SnapshotTarget<pulumi.Input<string>>, clusterName: string, 
   );
 }
 
+/**
+ * A systemd timer on every member; at each tick the leader takes a snapshot, checks it, keeps it
+ * locally and/or in S3 with metadata, and applies retention.
+ */
 export class SnapshotSchedule extends pulumi.ComponentResource {
   constructor(name: string, args: SnapshotScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:SnapshotSchedule", name, {}, opts);
@@ -86,8 +104,11 @@ export interface EtcdSnapshotArgs extends SnapshotTarget<pulumi.Input<string>>, 
 
 /** One snapshot, taken when created or when `trigger` changes (for example before an upgrade). */
 export class EtcdSnapshot extends pulumi.ComponentResource {
+  /** The snapshot's file name. */
   readonly file: pulumi.Output<string>;
+  /** sha256 of the file as stored. */
   readonly sha256: pulumi.Output<string>;
+  /** The revision the snapshot holds. */
   readonly revision: pulumi.Output<string>;
   /** s3://bucket/prefix/file, or host:/dir/file when kept only locally. */
   readonly location: pulumi.Output<string>;

@@ -3,40 +3,68 @@ import * as pulumi from "@pulumi/pulumi";
 import { X509Certificate } from "node:crypto";
 import { Certificate } from "./customResources";
 
+/** An existing CA certificate and its private key (for example kubeadm's etcd CA). */
+export interface CaKeyPair {
+  /** The CA certificate (PEM). */
+  certPem: pulumi.Input<string>;
+  /**
+   * The CA's private key (PEM).
+   * @secret
+   */
+  privateKeyPem: pulumi.Input<string>;
+}
+
 export interface EtcdCAArgs {
-  /** ECDSA-P256 (default), RSA-2048 or RSA-4096. */
+  /** Key algorithm of the CA (when created) and of the certificates issued here: ECDSA-P256 (default), RSA-2048 or RSA-4096. */
   keyAlgorithm?: pulumi.Input<string>;
-  /** CA validity; default 10 years. */
+  /** CA validity in hours when the CA is created; default 10 years. */
   validityHours?: pulumi.Input<number>;
-  /** Validity of the client certificates issued here; default 1 year. */
+  /** Validity of the client certificates issued here, in hours; default 1 year. */
   leafValidityHours?: pulumi.Input<number>;
+  /** The created CA's common name; default "<name> etcd CA". */
   commonName?: pulumi.Input<string>;
   /** Adopt an existing CA (for example kubeadm's etcd CA) instead of creating one. */
-  existing?: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> };
+  existing?: CaKeyPair;
   /** Change to re-issue the client certificates. */
   rotation?: pulumi.Input<number>;
 }
 
+/** A client certificate issued by the CA. */
 export interface ClientCertificate {
+  /** The certificate (PEM). */
   certPem: pulumi.Output<string>;
+  /**
+   * Its private key (PEM).
+   * @secret
+   */
   privateKeyPem: pulumi.Output<string>;
+  /** End of validity (ISO 8601). */
   notAfter: pulumi.Output<string>;
 }
 
 const CA_VALIDITY_HOURS = 10 * 365 * 24;
 const LEAF_VALIDITY_HOURS = 365 * 24;
 
+/** The cluster's certificate authority (created, or an adopted existing CA) and its client certificates. */
 export class EtcdCA extends pulumi.ComponentResource {
+  /** The CA certificate (PEM). */
   readonly certPem: pulumi.Output<string>;
+  /**
+   * The CA's private key (PEM), to hand the CA to an EtcdCluster (its `ca` input) from any language.
+   * @secret
+   */
   readonly privateKeyPem: pulumi.Output<string>;
+  /** End of the CA's validity (ISO 8601). */
   readonly notAfter: pulumi.Output<string>;
-  /** For etcdctl. */
+  /** Client certificate for etcdctl. */
   readonly admin: ClientCertificate;
-  /** For health checks (etcdctl endpoint health). */
+  /** Client certificate for health checks (etcdctl endpoint health). */
   readonly healthcheck: ClientCertificate;
-  /** For kube-apiserver (O=system:masters). */
+  /** Client certificate for kube-apiserver (O=system:masters). */
   readonly apiserverEtcdClient: ClientCertificate;
+  /** Validity of the client certificates issued here, in hours. */
   readonly leafValidityHours: pulumi.Output<number>;
+  /** Key algorithm of the certificates issued here. */
   readonly keyAlgorithm: pulumi.Output<string>;
 
   constructor(name: string, args: EtcdCAArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -88,10 +116,13 @@ export class EtcdCA extends pulumi.ComponentResource {
 
     this.registerOutputs({
       certPem: this.certPem,
+      privateKeyPem: this.privateKeyPem,
       notAfter: this.notAfter,
       admin: this.admin,
       healthcheck: this.healthcheck,
       apiserverEtcdClient: this.apiserverEtcdClient,
+      leafValidityHours: this.leafValidityHours,
+      keyAlgorithm: this.keyAlgorithm,
     });
   }
 }

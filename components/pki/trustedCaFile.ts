@@ -5,16 +5,21 @@ import { HostConnection } from "../common/connection";
 import { HostScript } from "../common/customResources";
 
 export interface TrustedCaFileArgs {
+  /** The CA certificate (PEM) to put on the hosts. */
   certPem: pulumi.Input<string>;
+  /** The hosts to put it on. */
   hosts: HostConnection[];
-  /** Default /etc/etcd/pki/ca.crt. */
+  /** The file's path; default /etc/etcd/pki/ca.crt. */
   path?: pulumi.Input<string>;
-  /** Octal, default 0644. */
+  /** The file's mode, octal; default 0644. */
   mode?: pulumi.Input<string>;
+  /** The file's owner; default root. */
   owner?: pulumi.Input<string>;
+  /** The file's group; default root. */
   group?: pulumi.Input<string>;
 }
 
+/** Puts a CA certificate on hosts, atomically, with mode and owner. */
 export class TrustedCaFile extends pulumi.ComponentResource {
   /** sha256 of the file as written on each host, in the order of `hosts`. */
   readonly sha256: pulumi.Output<string[]>;

@@ -5,12 +5,18 @@ import { shellQuote } from "./shell";
 
 /** An S3-compatible bucket. Without keys, each host uses its instance role (EC2 metadata, IMDSv2). */
 export interface S3Bucket<Secret = string> {
-  /** e.g. https://s3.eu-west-1.amazonaws.com or an S3-compatible endpoint. */
+  /** The endpoint URL, e.g. https://s3.eu-west-1.amazonaws.com or an S3-compatible server. */
   endpoint: string;
-  /** Default us-east-1. */
+  /** The bucket's region; default us-east-1. */
   region?: string;
+  /** The bucket's name. */
   bucket: string;
+  /** Access key ID; give both keys, or neither for the instance role. */
   accessKeyId?: Secret;
+  /**
+   * Secret access key.
+   * @secret
+   */
   secretAccessKey?: Secret;
   /** Metadata service for the instance role; default http://169.254.169.254 (IPv6-only: http://[fd00:ec2::254]). */
   instanceMetadataEndpoint?: string;

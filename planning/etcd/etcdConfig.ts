@@ -5,9 +5,13 @@ import { Ports } from "./ports";
 
 /** etcd's tuning knobs; anything left out keeps etcd's own default. */
 export interface Tuning {
+  /** Leader heartbeat interval in ms (etcd default 100). */
   heartbeatIntervalMs?: number;
+  /** Election timeout in ms (etcd default 1000; at least 5 heartbeats). */
   electionTimeoutMs?: number;
+  /** Backend size quota in bytes (etcd default 2 GiB). */
   quotaBackendBytes?: number;
+  /** Applied entries between snapshots of the raft log (etcd default 10000). */
   snapshotCount?: number;
   /**
    * Raft entries the leader keeps after a snapshot for slow followers (etcd default 5000). A member
@@ -15,24 +19,35 @@ export interface Tuning {
    * is sent snapshot after snapshot and never catches up.
    */
   snapshotCatchupEntries?: number;
+  /** periodic or revision (etcd default periodic). */
   autoCompactionMode?: "periodic" | "revision";
+  /** What auto-compaction keeps: a duration (periodic, e.g. 1h) or a number of revisions. */
   autoCompactionRetention?: string;
-  /** More etcd config-file keys (flag names without "--"), for options without an input here. */
+  /** More etcd config-file keys (flag names without "--"), for options without an input here; security and identity keys are refused. */
   extraFlags?: Record<string, string>;
 }
 
+/** What a member's config and unit are rendered from. */
 export interface MemberLayout {
+  /** The etcd member name. */
   name: string;
   /** Addresses the member is reached at; the first one is its peer URL. */
   addresses: string[];
+  /** The member's ports. */
   ports: Ports;
+  /** The member's data dir. */
   dataDir: string;
+  /** The etcd version, e.g. 3.6.16. */
   version: string;
 }
 
+/** The facts a member's etcd starts with. */
 export interface Bootstrap {
+  /** etcd's initial-cluster value. */
   initialCluster: string;
+  /** The cluster's initial-cluster-token. */
   token: string;
+  /** new (bootstrap with the initial members) or existing (join a running cluster). */
   state: "new" | "existing";
 }
 

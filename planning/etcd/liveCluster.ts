@@ -1,8 +1,15 @@
 // What the provider reads from a live cluster: per-member probes and the member list. Types only,
 // so the pure rules in planning/ (health, membership) and the provider's etcd client share them.
+/** A client certificate for the cluster's mTLS, and the CA that the members' certificates must chain to. */
 export interface ClientTls {
+  /** The cluster's CA certificate (PEM). */
   caCertPem: string;
+  /** The client certificate (PEM). */
   certPem: string;
+  /**
+   * The client certificate's private key (PEM).
+   * @secret
+   */
   keyPem: string;
 }
 

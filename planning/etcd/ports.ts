@@ -1,8 +1,11 @@
 // The ports a member listens on; etcd's defaults.
+/** The ports a member listens on. */
 export interface Ports {
+  /** Client port (https); default 2379. */
   client: number;
+  /** Peer port (https); default 2380. */
   peer: number;
-  /** Plain-HTTP metrics and health, bound to 127.0.0.1 only. */
+  /** Plain-HTTP metrics and health, bound to 127.0.0.1 only; default 2381. */
   metrics: number;
 }
 

@@ -4,14 +4,22 @@ import { S3Bucket, s3Parameters, s3Problems, settingsFile } from "../common/s3";
 
 export const DEFAULT_SNAPSHOT_SCHEDULE = "*-*-* 00/6:00:00";
 
+/** An S3-compatible bucket for snapshots. Without keys, each member uses its instance role (EC2 metadata, IMDSv2). */
+export interface S3Target<Secret = string> extends S3Bucket<Secret> {
+  /** Key prefix of the snapshots in the bucket, e.g. prod/. */
+  prefix?: string;
+}
+
 /** Where and how snapshots are kept. */
 export interface SnapshotTarget<Secret = string> {
   /** How many snapshots to keep, locally and remotely (the newest); default 5. */
   keep?: number;
   /** Local directory on the hosts, default /var/backups/etcd; "" for none. */
   localDir?: string;
+  /** gzip (default) or none. */
   compression?: "gzip" | "none";
-  s3?: S3Bucket<Secret> & { prefix?: string };
+  /** An S3-compatible bucket the snapshots are also (or only) kept in. */
+  s3?: S3Target<Secret>;
 }
 
 export interface SnapshotSpec extends SnapshotTarget<unknown> {

@@ -5,25 +5,15 @@
 //   - the delete script and its parameters are stored, so delete does exactly what was declared;
 //   - stdin (the only channel for secrets) stays a secret; scripts print no secret.
 import { hostScript, hostScriptRevision } from "./hostScripts";
-import { HostUnreachableError, parseOutputs, runScript, ScriptResult, SshConnection } from "./ssh";
+import { HostUnreachableError, parseOutputs, runScript, ScriptResult } from "./ssh";
 import { containsUnknown, reveal, sameValue } from "./secrets";
 import { changedKeys, Context, ResourceHandler } from "./handler";
+import { HostScriptInputs, HostScriptStep } from "../../planning/common/resourceTypes";
 
-interface Step {
-  script: string;
-  env?: Record<string, string>;
-  stdin?: string;
-}
+type Step = HostScriptStep;
 
-interface Inputs {
-  connection: SshConnection;
-  create: Step;
-  update?: Step;
-  delete?: Step;
-  /** What delete does when the host cannot be reached: fail (default) or skip with a warning. */
-  unreachableOnDelete?: "fail" | "skip";
-  timeoutSeconds?: number;
-  /** The declared rerun revision of each script the steps name (see hostScriptRevision). */
+interface Inputs extends HostScriptInputs {
+  /** Added by check: the declared rerun revision of each script the steps name (see hostScriptRevision). */
   scriptRevisions?: Record<string, number>;
 }
 

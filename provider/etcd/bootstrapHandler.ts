@@ -7,11 +7,9 @@ import { initialCluster as formatInitialCluster } from "../../planning/etcd/etcd
 import { clusterRegistry } from "./clusterRegistry";
 import { reveal } from "../common/secrets";
 import { ResourceHandler } from "../common/handler";
+import { BootstrapInputs } from "../../planning/etcd/resourceTypes";
 
-interface Inputs {
-  clusterName: string;
-  members: { name: string; peerUrls: string[] }[];
-}
+type Inputs = BootstrapInputs;
 
 export const bootstrapResource: ResourceHandler = {
   async check(news) {

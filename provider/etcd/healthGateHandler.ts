@@ -3,9 +3,10 @@
 import { reveal, sameValue } from "../common/secrets";
 import { ResourceHandler } from "../common/handler";
 import { clusterRegistry } from "./clusterRegistry";
-import { HealthWait, waitForHealth } from "./healthWait";
+import { waitForHealth } from "./healthWait";
+import { HealthGateInputs } from "../../planning/etcd/resourceTypes";
 
-type Inputs = HealthWait & { token: string };
+type Inputs = HealthGateInputs;
 
 export const healthGateResource: ResourceHandler = {
   async check(news) {

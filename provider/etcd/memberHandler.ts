@@ -5,38 +5,19 @@
 // the membership, then stop etcd and archive its data (the host step is skipped with a warning when
 // the host is dead). Every membership change of a cluster runs alone (clusterRegistry.exclusive).
 import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../planning/etcd/membershipPlan";
-import { Bootstrap as BootFacts, MemberLayout, Tuning } from "../../planning/etcd/etcdConfig";
+import { Bootstrap as BootFacts } from "../../planning/etcd/etcdConfig";
+import { MemberInputs, MemberOutputs } from "../../planning/etcd/resourceTypes";
 import { clusterRegistry } from "./clusterRegistry";
-import { ClientTls, probeMember } from "./client";
+import { probeMember } from "./client";
 import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "./membership";
 import { runEtcdService } from "./etcdService";
 import { hostScript } from "../common/hostScripts";
-import { HostUnreachableError, runScript, SshConnection } from "../common/ssh";
+import { HostUnreachableError, runScript } from "../common/ssh";
 import { reveal, sameValue } from "../common/secrets";
 import { changedKeys, Context, ResourceHandler } from "../common/handler";
 
-interface Inputs {
-  clusterName: string;
-  token: string;
-  bootstrap: { initialCluster: string; initialMembers: string[] };
-  layout: MemberLayout;
-  tuning?: Tuning;
-  peerUrls: string[];
-  clientUrls: string[];
-  connection: SshConnection;
-  adminTls: ClientTls;
-  /** Client URLs of every declared member: where to find the cluster. */
-  seedEndpoints: string[];
-  allowUnsafeScaleDown?: boolean;
-  purgeDataOnDestroy?: boolean;
-  startTimeoutSeconds?: number;
-}
-
-interface Outputs {
-  memberId: string;
-  /** The bootstrap facts this member started with; kept so later config changes never rewrite them. */
-  joinedWith: BootFacts;
-}
+type Inputs = MemberInputs;
+type Outputs = MemberOutputs;
 
 /** Inputs that only steer how changes are made: a new value changes nothing on the host. */
 const STEERING = ["seedEndpoints", "adminTls", "bootstrap", "allowUnsafeScaleDown", "purgeDataOnDestroy", "startTimeoutSeconds"];

@@ -13,46 +13,20 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { MemberLayout, Tuning } from "../../planning/etcd/etcdConfig";
 import { describeSource, planRestore, RestoreArgs, RestorePlan, restoreProblems } from "../../planning/etcd/restorePlan";
+import { RestoreInputs, RestoreMember, RestoreOutputs } from "../../planning/etcd/resourceTypes";
 import { clusterRegistry } from "./clusterRegistry";
-import { ClientTls, probeMember } from "./client";
+import { probeMember } from "./client";
 import { runEtcdService } from "./etcdService";
 import { hostScript } from "../common/hostScripts";
-import { downloadFile, parseOutputs, runScript, SshConnection } from "../common/ssh";
+import { downloadFile, parseOutputs, runScript } from "../common/ssh";
 import { s3Parameters, settingsFile } from "../../planning/common/s3";
 import { containsUnknown, reveal, sameValue } from "../common/secrets";
 import { Context, ResourceHandler } from "../common/handler";
 import { waitForHealth } from "./healthWait";
 
-interface RestoreMember {
-  name: string;
-  connection: SshConnection;
-  layout: MemberLayout;
-  peerUrls: string[];
-  clientUrls: string[];
-}
-
-interface Inputs extends RestoreArgs {
-  clusterName: string;
-  members: RestoreMember[];
-  tuning?: Tuning;
-  adminTls: ClientTls;
-  startTimeoutSeconds?: number;
-}
-
-interface Outputs {
-  token: string;
-  initialCluster: string;
-  initialMembers: string[];
-  clusterId: string;
-  /** The snapshot's revision and the restored cluster's revision after the bump. */
-  snapshotRevision: string;
-  revision: string;
-  snapshotSha256: string;
-  /** host:path of every archive of the members' earlier state. */
-  archives: string[];
-}
+type Inputs = RestoreInputs;
+type Outputs = RestoreOutputs;
 
 /** Runs step on every member at once; the values of those that succeeded, and why the others failed. */
 async function onEvery<T>(members: RestoreMember[], step: (m: RestoreMember, k: number) => Promise<T>) {

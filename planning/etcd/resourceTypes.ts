@@ -1,0 +1,193 @@
+// The inputs and outputs of the provider's etcd custom resources, declared once (see
+// planning/common/resourceTypes.ts).
+import { HostConnection } from "../common/resourceTypes";
+import { S3Bucket } from "../common/s3";
+import { Bootstrap, MemberLayout, Tuning } from "./etcdConfig";
+import { ClientTls } from "./liveCluster";
+
+/** A member of a cluster's initial member set. */
+export interface BootstrapMember {
+  /** The etcd member name. */
+  name: string;
+  /** The member's peer URLs. */
+  peerUrls: string[];
+}
+
+export interface BootstrapInputs {
+  /** The cluster's name (the EtcdCluster's resource name). */
+  clusterName: string;
+  /** The initial members; fixed at the cluster's birth (later changes are not applied). */
+  members: BootstrapMember[];
+}
+
+export interface BootstrapOutputs {
+  /** The cluster's unique initial-cluster-token. */
+  token: string;
+  /** etcd's initial-cluster value: name=peerURL,... */
+  initialCluster: string;
+  /** The names of the initial members. */
+  initialMembers: string[];
+}
+
+/** A member the health gate expects. */
+export interface HealthGateMember {
+  /** The etcd member name. */
+  name: string;
+  /** The client URL the gate probes. */
+  endpoint: string;
+  /** The member's peer URLs, as the member list must show them. */
+  peerUrls: string[];
+  /** How to reach the member's host, to show its journal when it is not healthy. */
+  connection: HostConnection;
+}
+
+export interface HealthGateInputs {
+  /** The cluster's name. */
+  clusterName: string;
+  /** The cluster's token; a new token (a restore) checks the cluster again. */
+  token: string;
+  /** Every declared member. */
+  members: HealthGateMember[];
+  /** The cluster's CA certificate (PEM). */
+  caCertPem: string;
+  /** The client certificate the gate connects with (PEM). */
+  clientCertPem: string;
+  /**
+   * The client certificate's private key (PEM).
+   * @secret
+   */
+  clientKeyPem: string;
+  /** How long to wait for a healthy cluster; default 180 s. */
+  timeoutSeconds?: number;
+}
+
+export interface HealthGateOutputs {
+  /** The cluster ID (hex). */
+  clusterId: string;
+  /** The leader's member name. */
+  leader: string;
+}
+
+/** The bootstrap facts a member starts with when it is one of the initial members. */
+export interface InitialMembers {
+  /** etcd's initial-cluster value of the cluster's birth. */
+  initialCluster: string;
+  /** The names of the initial members. */
+  initialMembers: string[];
+}
+
+export interface MemberInputs {
+  /** The cluster's name. */
+  clusterName: string;
+  /** The cluster's token (the Bootstrap's, or the last restore's). */
+  token: string;
+  /** The cluster's birth facts; a member not among the initial members joins instead. */
+  bootstrap: InitialMembers;
+  /** What the member's config and unit are rendered from. */
+  layout: MemberLayout;
+  /** etcd tuning, rendered into the config. */
+  tuning?: Tuning;
+  /** The member's peer URLs. */
+  peerUrls: string[];
+  /** The member's client URLs. */
+  clientUrls: string[];
+  /** How the provider reaches the member's host. */
+  connection: HostConnection;
+  /** The client certificate the provider uses for membership calls. */
+  adminTls: ClientTls;
+  /** Client URLs of every declared member: where to find the cluster. */
+  seedEndpoints: string[];
+  /** Allow a removal that leaves a single voter. */
+  allowUnsafeScaleDown?: boolean;
+  /** Delete the data dir on delete instead of archiving it. */
+  purgeDataOnDestroy?: boolean;
+  /** How long a start may take; default 300 s. */
+  startTimeoutSeconds?: number;
+}
+
+export interface MemberOutputs {
+  /** The member's ID in the cluster (hex). */
+  memberId: string;
+  /** The bootstrap facts this member started with; kept so later config changes never rewrite them. */
+  joinedWith: Bootstrap;
+}
+
+/** A member a restore restores. */
+export interface RestoreMember {
+  /** The etcd member name. */
+  name: string;
+  /** How the provider reaches the member's host. */
+  connection: HostConnection;
+  /** The member's layout (its data dir, ports and version). */
+  layout: MemberLayout;
+  /** The member's peer URLs. */
+  peerUrls: string[];
+  /** The member's client URLs. */
+  clientUrls: string[];
+}
+
+/** A snapshot in an S3-compatible bucket. Without keys, each member uses its instance role (EC2 metadata, IMDSv2). */
+export interface RestoreS3Object<Value = string> extends S3Bucket<Value> {
+  /** The object's key, e.g. prod/prod-20261122T060000Z-r10100.db.gz. */
+  key: Value;
+}
+
+/** A snapshot file on one member's host. */
+export interface RestoreHostFile {
+  /** The member whose host has the file. */
+  member: string;
+  /** The file's absolute path on that host. */
+  path: string;
+}
+
+/** Where a restore's snapshot comes from: exactly one of s3, file or host. */
+export interface SnapshotSource<Value = string> {
+  /** An object in an S3-compatible bucket; each member downloads it itself. */
+  s3?: RestoreS3Object<Value>;
+  /** A file on the machine running Pulumi; sent to each member over SSH. */
+  file?: string;
+  /** A file on one member's host (e.g. its local snapshot dir). */
+  host?: RestoreHostFile;
+}
+
+export interface RestoreInputs {
+  /** The cluster's name. */
+  clusterName: string;
+  /** A new generation performs a new restore. */
+  generation: number;
+  /** Where the snapshot comes from. */
+  source: SnapshotSource;
+  /** sha256 of the file as stored; for S3 read from the metadata file beside it when not given. */
+  sha256?: string;
+  /** Needed for a raw db file copied from a data dir (it has no integrity hash). */
+  skipHashCheck?: boolean;
+  /** Added to every revision so watchers resync; default 1,000,000,000. */
+  bumpRevision?: number;
+  /** Every member of the cluster. */
+  members: RestoreMember[];
+  /** etcd tuning, rendered into the members' config. */
+  tuning?: Tuning;
+  /** The client certificate the provider checks the restored cluster with. */
+  adminTls: ClientTls;
+  /** How long a member's start may take; default 300 s. */
+  startTimeoutSeconds?: number;
+}
+
+export interface RestoreOutputs {
+  /** The restored cluster's new token. */
+  token: string;
+  /** The restored cluster's initial-cluster value. */
+  initialCluster: string;
+  /** The names of the restored members. */
+  initialMembers: string[];
+  /** The restored cluster's new cluster ID. */
+  clusterId: string;
+  /** The snapshot's revision. */
+  snapshotRevision: string;
+  /** The restored cluster's revision after the bump. */
+  revision: string;
+  /** sha256 of the snapshot as stored. */
+  snapshotSha256: string;
+  /** host:path of every archive of the members' earlier state. */
+  archives: string[];
+}

@@ -1,0 +1,48 @@
+// The inputs and outputs of the provider's custom resources of this domain, declared once (see
+// planning/common/resourceTypes.ts).
+
+export interface CertificateInputs {
+  /** The certificate's subject common name. */
+  commonName: string;
+  /** The subject organization (O=), e.g. system:masters. */
+  organization?: string;
+  /** A CA certificate (self-signed unless a signer is given); default false. */
+  isCa?: boolean;
+  /** ECDSA-P256 (default), RSA-2048 or RSA-4096. */
+  keyAlgorithm?: string;
+  /** Validity from now; default 10 years for a CA, 1 year otherwise. */
+  validityHours?: number;
+  /** DNS subject alternative names. */
+  dnsNames?: string[];
+  /** IP subject alternative names. */
+  ipAddresses?: string[];
+  /** "server" and/or "client". */
+  usages?: string[];
+  /** The issuing CA's certificate; without it the certificate is self-signed. */
+  signerCertPem?: string;
+  /**
+   * The issuing CA's private key.
+   * @secret
+   */
+  signerPrivateKeyPem?: string;
+  /** Change to get a new key and certificate. */
+  rotation?: number;
+}
+
+export interface CertificateOutputs {
+  /** The certificate (PEM). */
+  certPem: string;
+  /**
+   * The private key (PKCS#8 PEM).
+   * @secret
+   */
+  privateKeyPem: string;
+  /** The certificate's serial number (hex). */
+  serialNumber: string;
+  /** Start of validity (ISO 8601). */
+  notBefore: string;
+  /** End of validity (ISO 8601). */
+  notAfter: string;
+  /** sha256 fingerprint of the certificate (hex). */
+  fingerprintSha256: string;
+}
