@@ -4,7 +4,14 @@
 // hosts/etcd/etcd-snapshot-run.sh, embedded in etcd-snapshot-schedule; its settings (possibly S3
 // credentials) reach the hosts on stdin only.
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_SNAPSHOT_SCHEDULE, SnapshotTarget, snapshotScheduleProblems, snapshotSettings } from "../../planning/etcd/snapshotSpec";
+import {
+  DEFAULT_SNAPSHOT_SCHEDULE,
+  renderSnapshotService,
+  renderSnapshotTimer,
+  SnapshotTarget,
+  snapshotScheduleProblems,
+  snapshotSettings,
+} from "../../planning/etcd/snapshotSpec";
 import { EtcdCluster } from "./etcdCluster";
 import { HostConnection } from "../common/connection";
 import { HostScript } from "../common/customResources";
@@ -57,6 +64,9 @@ export class SnapshotSchedule extends pulumi.ComponentResource {
     const problems = snapshotScheduleProblems(args);
     const target = resolve(args, opts, problems);
     if (problems.length) throw new Error(`SnapshotSchedule ${name}: invalid inputs, nothing was changed:\n  - ${problems.join("\n  - ")}`);
+    const onCalendar = args.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE;
+    // The units are rendered here (pure, golden-tested); the host checks the schedule with systemd-analyze.
+    const env = { PE_ON_CALENDAR: onCalendar, PE_TIMER_UNIT: renderSnapshotTimer(onCalendar), PE_SERVICE_UNIT: renderSnapshotService() };
     for (const h of target.hosts) {
       new HostScript(
         `${name}-${h.name}`,
@@ -64,7 +74,7 @@ export class SnapshotSchedule extends pulumi.ComponentResource {
           connection: h.connection,
           create: {
             script: "etcd-snapshot-schedule",
-            env: { PE_ON_CALENDAR: args.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE },
+            env,
             stdin: settings(args, target.clusterName, h.name),
           },
           delete: { script: "etcd-snapshot-unschedule" },
