@@ -121,11 +121,11 @@ describe("SnapshotSchedule every minute, keep 2, local and S3", () => {
     expect(before).toMatch(/^ActiveEnterTimestampMonotonic=[1-9]\d*$/m);
     expect(before).toMatch(/^MainPID=[1-9]\d*$/m);
     const rerun = await onHost(1, `${schedule} </etc/pulumi-etcd/snapshot.env 2>&1`);
-    expect(rerun).toMatch(/snapshot timer on \(\*:\*:00\); nothing changed/);
     const rerunService = await onHost(1, `${service} 2>&1`);
-    expect(rerunService).toMatch(/etcd is running with this config; nothing to do/);
     // Same timer activation and next elapse, same etcd process, same files (inode and mtime).
     expect(await state(1)).toBe(before);
+    expect(rerun).toMatch(/snapshot timer on \(\*:\*:00\); nothing changed/);
+    expect(rerunService).toMatch(/etcd is running with this config; nothing to do/);
   });
 
   it("within 5 minutes, 3 snapshots were taken, one per interval by one member", async () => {
