@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_SNAPSHOT_SCHEDULE,
+  renderSnapshotService,
+  renderSnapshotTimer,
   S3Target as PlanS3Target,
   SnapshotTarget,
   snapshotScheduleProblems,
@@ -75,6 +77,9 @@ export class SnapshotSchedule extends pulumi.ComponentResource {
     const problems = snapshotScheduleProblems(args);
     const target = resolve(args, opts, problems);
     if (problems.length) throw new Error(`SnapshotSchedule ${name}: invalid inputs, nothing was changed:\n  - ${problems.join("\n  - ")}`);
+    const onCalendar = args.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE;
+    // The units are rendered here (pure, golden-tested); the host checks the schedule with systemd-analyze.
+    const env = { PE_ON_CALENDAR: onCalendar, PE_TIMER_UNIT: renderSnapshotTimer(onCalendar), PE_SERVICE_UNIT: renderSnapshotService() };
     for (const h of target.hosts) {
       new HostScript(
         `${name}-${h.name}`,
@@ -82,7 +87,7 @@ export class SnapshotSchedule extends pulumi.ComponentResource {
           connection: h.connection,
           create: {
             script: "etcd-snapshot-schedule",
-            env: { PE_ON_CALENDAR: args.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE },
+            env,
             stdin: settings(args, target.clusterName, h.name),
           },
           delete: { script: "etcd-snapshot-unschedule" },

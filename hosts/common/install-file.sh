@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
-# Writes stdin to PE_PATH with mode PE_MODE, owned by PE_OWNER:PE_GROUP; atomic and idempotent.
-# The content may be secret: it is never printed, only its sha256.
+# install-file: writes stdin to PE_PATH with mode PE_MODE, owned by PE_OWNER:PE_GROUP, atomically.
+#
+# Parameters (environment):
+#   PE_PATH      absolute path of the file (required; no '..')
+#   PE_MODE      the file's octal mode (default 0644)
+#   PE_OWNER     the owning user (default root; must exist)
+#   PE_GROUP     the owning group (default root; must exist)
+#   PE_DIR_MODE  mode of the parent directory when it has to be created (default 0755)
+# Stdin (secret): the file's content; never printed, only its sha256.
+# Outputs:
+#   ::output sha256=<sha256 of the file as installed>
+# Idempotence: a re-run with the same parameters and stdin changes nothing and restarts nothing
+#   (the file is replaced only when its content, mode or owner differ).
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 

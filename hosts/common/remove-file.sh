@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Removes PE_PATH if it exists; idempotent.
+# remove-file: removes PE_PATH if it exists (the delete step of install-file).
+#
+# Parameters (environment):
+#   PE_PATH  absolute path of the file to remove (required)
+# Stdin: none.
+# Outputs: none.
+# Idempotence: a re-run changes nothing (an absent file stays absent) and restarts nothing.
+# rerun-revision: 1
 set -euo pipefail
 log() { printf '[%s remove-file] %s\n' "$(hostname)" "$*" >&2; }
 

@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
-# Installs etcd, etcdctl and etcdutl of one version under /opt/etcd/v<version>, after the preflight
-# checks and a sha256 check of the release tarball: a mismatch stops before anything is installed.
-# Source: PE_URL (a release URL or mirror; {arch} is replaced) or PE_TARBALL (a tarball already on
-# the host, for air-gapped sites). Also creates the `etcd` system user. Idempotent.
+# etcd-install: installs etcd, etcdctl and etcdutl of one version under /opt/etcd/v<version>, after
+# the preflight checks and a sha256 check of the release tarball: a mismatch stops before anything is
+# installed. Links them into /usr/local/bin and creates the `etcd` system user.
+#
+# Parameters (environment):
+#   PE_NAME           the member's name (preflight: whose data dir and ports these may be)
+#   PE_TOKEN          the cluster's token (preflight: the data dir must be this incarnation's)
+#   PE_DATA_DIR       the member's data dir (preflight; also the etcd user's home)
+#   PE_PORTS          the member's ports, space-separated (preflight: free or this member's)
+#   PE_MIN_FREE_MB    free MiB needed on the data dir's filesystem (default 1024)
+#   PE_VERSION        the etcd version, x.y.z
+#   PE_URL            a release URL or mirror, {arch} replaced (used when PE_TARBALL is empty)
+#   PE_TARBALL        a tarball already on the host, {arch} replaced (air-gapped sites)
+#   PE_SHA256_AMD64   the tarball's sha256 for amd64
+#   PE_SHA256_ARM64   the tarball's sha256 for arm64
+# Stdin: none.
+# Outputs:
+#   ::output arch=<amd64|arm64>
+#   ::output etcdSha256=<sha256 of the installed etcd binary>
+#   ::output version=<what `etcd --version` reports>
+# Idempotence: a re-run with the same parameters changes nothing and restarts nothing: the version
+#   is downloaded and unpacked only when its directory lacks the binaries or the tarball's sha256
+#   stamp, links are replaced only when they point elsewhere, the user created only when missing.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 # include: etcd/lib/etcd-host.sh
@@ -55,7 +75,12 @@ else
   mv "$dest.new" "$dest"
   log "installed etcd $PE_VERSION in $dest"
 fi
-for b in etcd etcdctl etcdutl; do ln -sfn "$dest/$b" "/usr/local/bin/$b"; done
+for b in etcd etcdctl etcdutl; do
+  if [[ $(readlink "/usr/local/bin/$b" || true) != "$dest/$b" ]]; then
+    ln -sfn "$dest/$b" "/usr/local/bin/$b"
+    log "linked /usr/local/bin/$b to $dest/$b"
+  fi
+done
 
 if ! getent passwd etcd >/dev/null; then
   useradd --system --user-group --home-dir "$PE_DATA_DIR" --no-create-home --shell /usr/sbin/nologin etcd

@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Prints the state and the last lines of the etcd unit's journal (read-only; for error reports).
+# etcd-journal: prints the etcd unit's state and the last lines of its journal (for error reports).
+#
+# Parameters (environment):
+#   PE_LINES  how many journal lines (default 25)
+# Stdin: none.
+# Outputs: none (the report is on stdout as plain text).
+# Idempotence: read-only; changes nothing and restarts nothing.
+# rerun-revision: 1
 set -euo pipefail
 : "${PE_LINES:=25}"
 [[ $PE_LINES =~ ^[0-9]+$ ]] || exit 2

@@ -1,5 +1,13 @@
 #!/usr/bin/env bash
-# Removes a staged restore (after another member failed to stage): the member is left as it was.
+# etcd-restore-discard: removes a staged restore (after another member failed to stage): the member
+# is left as it was.
+#
+# Parameters (environment):
+#   PE_DATA_DIR  the member's data dir (the stage is $PE_DATA_DIR.pe-restore)
+# Stdin: none.
+# Outputs: none.
+# Idempotence: a re-run changes nothing (no stage stays no stage) and restarts nothing.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 : "${PE_DATA_DIR:?}"

@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# Stages a restore beside the member's data dir while etcd keeps running: gets the snapshot, checks
-# its sha256 and `etcdutl snapshot status`, and restores it into $PE_DATA_DIR.pe-restore/data with
-# the arguments of the pure plan. Nothing else on the host changes; on failure the staging dir
-# (ours alone) is removed, so a bad snapshot leaves the member exactly as it was.
-#   PE_SOURCE=s3     the S3 settings on stdin (endpoint, region, bucket, key, maybe keys)
-#   PE_SOURCE=stdin  the snapshot itself on stdin
-#   PE_SOURCE=path   PE_SOURCE_PATH, a file on this host
-#   PE_EXPECT_SHA256 the sha256 the file must have (for S3, else read from <key>.json if there)
-#   PE_ETCDUTL_ARGS  `etcdutl snapshot restore` arguments, one per line
-# Outputs: sha256 (of the file as fetched), revision, keys.
+# etcd-restore-stage: stages a restore beside the member's data dir while etcd keeps running: gets the
+# snapshot, checks its sha256 and `etcdutl snapshot status`, and restores it into
+# $PE_DATA_DIR.pe-restore/data with the arguments of the pure plan. Nothing else on the host changes;
+# on failure the staging dir (ours alone) is removed, so a bad snapshot leaves the member exactly as
+# it was, and the one ERROR: line says what is wrong, what was checked and what to do.
+#
+# Parameters (environment):
+#   PE_SOURCE         where the snapshot is: s3 (settings on stdin), stdin (the file itself), path
+#   PE_SOURCE_PATH    with PE_SOURCE=path: the snapshot file on this host
+#   PE_DATA_DIR       the member's data dir
+#   PE_ETCDUTL_ARGS   `etcdutl snapshot restore` arguments, one per line
+#   PE_EXPECT_SHA256  the sha256 the file must have (for S3, else read from <key>.json if there)
+# Stdin (secret): with PE_SOURCE=stdin the snapshot; with PE_SOURCE=s3 a settings file (written 0600
+#   in the stage, never printed) that sets:
+#   PE_S3_ENDPOINT     the S3 endpoint URL
+#   PE_S3_BUCKET       the bucket
+#   PE_S3_KEY          the snapshot's key
+#   PE_S3_REGION       the region for SigV4 (default us-east-1)
+#   PE_S3_ACCESS_KEY   the access key (none: the instance role's, from IMDSv2)
+#   PE_S3_SECRET_KEY   the secret key
+#   PE_IMDS_ENDPOINT   the instance metadata service (default http://169.254.169.254)
+#   PE_S3_MAX_TIME     the longest a transfer may take, in seconds (default 3600)
+# Outputs:
+#   ::output sha256=<sha256 of the file as fetched>
+#   ::output revision=<the snapshot's revision>
+#   ::output keys=<the snapshot's key count>
+# Idempotence: a re-run with the same parameters builds the same stage again (a stage left over is
+#   ours and is replaced); it never touches the data dir, the config or the running etcd.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 # include: common/lib/s3.sh
@@ -71,21 +90,32 @@ if [[ $(head -c2 "$file" | od -An -tx1 | tr -d ' \n') == 1f8b ]]; then
 fi
 wait "$sha_pid"
 sha=$(cat "$stage/sha256")
+advice="Take another snapshot, compare this file's sha256 with the one recorded when it was taken, or restore an older snapshot. Nothing was changed."
 if [[ -n $PE_EXPECT_SHA256 && $sha != "$PE_EXPECT_SHA256" ]]; then
-  die "sha256 mismatch: expected $PE_EXPECT_SHA256, got $sha (a corrupt or different snapshot). Nothing was changed."
+  die "sha256 mismatch: expected $PE_EXPECT_SHA256, got $sha (a corrupt or different snapshot). $advice"
 fi
-$gunzip_ok || die "the snapshot is not a valid gzip file: $(tail -n1 "$stage/gzip.log"). Nothing was changed."
+if [[ -n $PE_EXPECT_SHA256 ]]; then
+  checks="checked: its sha256 $sha matches the expected one"
+else
+  checks="checked: its sha256 is $sha, but no expected sha256 was given or found beside it"
+fi
+$gunzip_ok || die "the snapshot file is corrupt: it is not a valid gzip file (gzip says \"$(error_reason "$stage/gzip.log")\"; $checks). $advice"
 if [[ $db != "$file" ]]; then rm -f "$file"; fi
 checked=$SECONDS
 size=$(stat -c %s "$db")
-avail=$(df -Pk "$stage" | awk 'NR==2 {print $4 * 1024}')
-((avail > size + size / 5)) || die "not enough disk for the restored data beside $PE_DATA_DIR: $((avail / 1048576)) MiB free, ~$((size * 6 / 5 / 1048576)) MiB needed. Nothing was changed."
+# The restored data takes about the snapshot's size, plus a fifth for the WAL and the bumped revision.
+require_free_kib "$stage" $(((size + size / 5) / 1024)) "the restored data beside $PE_DATA_DIR"
 info=$(etcdutl snapshot status "$db" -w json 2>"$stage/status.log") ||
-  die "etcdutl snapshot status rejected the snapshot: $(tail -n1 "$stage/status.log"). Nothing was changed."
+  die "the snapshot file is corrupt or not an etcd snapshot: etcdutl snapshot status says \"$(error_reason "$stage/status.log")\" ($checks; then etcdutl snapshot status, which refused it). $advice"
 field() { grep -o "\"$1\":[^,}]*" <<<"$info" | head -n1 | cut -d: -f2 | tr -d '"'; }
 mapfile -t args <<<"$PE_ETCDUTL_ARGS"
-etcdutl snapshot restore "$db" "${args[@]}" >"$stage/restore.log" 2>&1 ||
-  die "etcdutl snapshot restore failed: $(grep -v '^\s*$' "$stage/restore.log" | tail -n2 | tr '\n' ' '). Nothing was changed."
+if ! etcdutl snapshot restore "$db" "${args[@]}" >"$stage/restore.log" 2>&1; then
+  reason=$(error_reason "$stage/restore.log")
+  if grep -qi 'no space left' "$stage/restore.log"; then
+    die "the disk beside $PE_DATA_DIR ran full while restoring the snapshot: etcdutl snapshot restore says \"$reason\" ($(($(free_kib "$stage") / 1024)) MiB free now). Free some space and run again. Nothing was changed."
+  fi
+  die "the snapshot file is corrupt or not an etcd snapshot: etcdutl snapshot restore says \"$reason\" ($checks; etcdutl snapshot status accepted it, restoring it failed). $advice"
+fi
 rm -f "$db" "$stage/restore.log" "$stage/status.log"
 chown -R etcd:etcd "$stage/data"
 chmod 0700 "$stage/data"

@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# The point of no return of a restore, run on every member after all have staged: stops etcd,
-# archives the member's earlier state (data dir, config, unit, identity) as one directory
-# $PE_DATA_DIR.pre-restore<generation>-<time>, moves the staged data in place (a rename on the
-# same filesystem) and records the new identity. It does not start etcd: all members start together.
+# etcd-restore-swap: the point of no return of a restore, run on every member after all have staged:
+# stops etcd, archives the member's earlier state (data dir, config, unit, identity) as one directory
+# $PE_DATA_DIR.pre-restore<generation>-<time>, moves the staged data in place (a rename on the same
+# filesystem) and records the new identity. It does not start etcd: all members start together.
+#
+# Parameters (environment):
+#   PE_NAME        the member's name
+#   PE_TOKEN       the restored cluster's new token
+#   PE_DATA_DIR    the member's data dir
+#   PE_GENERATION  the restore's generation (in the archive's name)
+# Stdin: none.
+# Outputs:
+#   ::output archive=<the directory holding the earlier state, or empty when there was none>
+# Idempotence: not a declaration but a one-time action per restore generation (the Restore
+#   resource runs it once); a re-run without a new stage fails before changing anything.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 # include: etcd/lib/etcd-host.sh

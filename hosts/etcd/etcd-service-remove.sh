@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
-# Stops and removes a member's unit and config. Its data dir is archived (renamed with a UTC
-# timestamp), or deleted only when PE_PURGE=true was asked for explicitly.
+# etcd-service-remove: stops and removes a member's unit and config. Its data dir is archived
+# (renamed with a UTC timestamp), or deleted only when PE_PURGE=true was asked for explicitly.
+#
+# Parameters (environment):
+#   PE_DATA_DIR  the member's data dir
+#   PE_PURGE     true: delete the data dir instead of archiving it (default false)
+# Stdin: none.
+# Outputs: none.
+# Idempotence: a re-run changes nothing more (no unit, no data dir left to remove) and starts nothing.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 # include: etcd/lib/etcd-host.sh
@@ -16,8 +24,10 @@ if pgrep -x etcd >/dev/null; then
   for _ in $(seq 1 30); do pgrep -x etcd >/dev/null || break; sleep 0.5; done
   pgrep -x etcd >/dev/null && die "an etcd process is still running; stop it and rerun"
 fi
+had_unit=false
+if [[ -e $PE_UNIT_PATH ]]; then had_unit=true; fi
 rm -f "$PE_UNIT_PATH" "$PE_CONFIG_PATH" "$PE_UNIT_PATH.pe-prev" "$PE_CONFIG_PATH.pe-prev"
-systemctl daemon-reload
+if $had_unit; then systemctl daemon-reload; fi
 if [[ -d $PE_DATA_DIR ]]; then
   if [[ $PE_PURGE == true ]]; then
     rm -rf "$PE_DATA_DIR"

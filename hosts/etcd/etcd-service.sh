@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# Writes a member's config file and systemd unit, claims its data dir, and (re)starts etcd, then
-# waits until systemd reports it ready (Type=notify: etcd has joined its cluster).
-#   PE_PHASE=create: a start that fails is rolled back (unit stopped and removed, the data dir of
-#     the failed start archived), so nothing half-done is left on the host.
-#   PE_PHASE=update: restarts only when the config or unit changed; if the new config does not
-#     come up, the previous one is put back and started again.
-#   PE_FRESH=true: the member joins an existing cluster as a new member, so data an earlier
-#     incarnation of it left (same name and cluster) is archived first, never reused.
+# etcd-service: writes a member's config file and systemd unit, claims its data dir, and (re)starts
+# etcd, then waits until systemd reports it ready (Type=notify: etcd has joined its cluster).
+#
+# Parameters (environment):
+#   PE_PHASE          create: a start that fails is rolled back (unit stopped and removed, the data
+#                     dir of the failed start archived), so nothing half-done is left on the host;
+#                     update: if the new config does not come up, the previous one is put back
+#   PE_NAME           the member's name
+#   PE_TOKEN          the cluster's token (recorded in the identity beside the data dir)
+#   PE_DATA_DIR       the member's data dir
+#   PE_CONFIG         the text of /etc/etcd/etcd.conf.yml
+#   PE_UNIT           the text of /etc/systemd/system/etcd.service
+#   PE_START_TIMEOUT  seconds to wait for the member to be ready (default 300)
+#   PE_FRESH          true: the member joins an existing cluster as a new member, so data an earlier
+#                     incarnation of it left (same name and cluster) is archived first (default false)
+# Stdin: none.
+# Outputs:
+#   ::output configSha256=<sha256 of the installed config>
+# Idempotence: a re-run with the same parameters changes nothing and restarts nothing: etcd is
+#   (re)started only when the config or unit changed or it is not active, systemd reloaded only when
+#   the unit changed, the unit enabled only when it was not. (PE_FRESH=true is the exception by
+#   design: the member handler passes it only for a new join.)
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 # include: etcd/lib/etcd-host.sh
@@ -57,8 +72,11 @@ config_state=$(printf '%s' "$PE_CONFIG" | install_content "$PE_CONFIG_PATH" 0640
 unit_state=$(printf '%s' "$PE_UNIT" | install_content "$PE_UNIT_PATH" 0644 root:root)
 write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
 install -d -m 0700 -o etcd -g etcd "$PE_DATA_DIR"
-systemctl daemon-reload
-systemctl enable etcd.service 2>/dev/null
+# NeedDaemonReload also catches a unit written by an earlier run that stopped before reloading.
+if [[ $unit_state == changed || $(systemctl show -p NeedDaemonReload --value etcd.service) == yes ]]; then
+  systemctl daemon-reload
+fi
+systemctl is-enabled --quiet etcd.service 2>/dev/null || systemctl enable etcd.service 2>/dev/null
 
 if [[ $(systemctl is-active etcd.service || true) == active && $config_state == unchanged && $unit_state == unchanged ]]; then
   log "etcd is running with this config; nothing to do"

@@ -1,9 +1,40 @@
 #!/usr/bin/env bash
-# Takes one snapshot now on this member, leader or not (for example before an upgrade), with the
-# settings on stdin (they may hold S3 credentials). Its location and sha256 are the outputs.
+# etcd-snapshot-now: takes one snapshot now on this member, leader or not (for example before an
+# upgrade), with the settings on stdin. Its location and sha256 are the outputs.
+#
+# Parameters (environment):
+#   PE_TRIGGER  why the snapshot is taken (any text; a new value makes Pulumi take a new one)
+# Stdin (secret): the settings file of etcd/lib/snapshot.sh (written 0600 under /run and removed),
+#   which sets:
+#   PE_CLUSTER      the cluster's name (in the file name)
+#   PE_MEMBER       this member's name (in the metadata)
+#   PE_KEEP         how many snapshots to keep (default 5)
+#   PE_LOCAL_DIR    local directory for snapshots, empty for none
+#   PE_COMPRESS     gzip or none (default gzip)
+#   PE_S3_BUCKET    the bucket, empty for no upload
+#   PE_S3_ENDPOINT  the S3 endpoint URL
+#   PE_S3_PREFIX    the key prefix
+#   PE_S3_REGION    the region for SigV4 (default us-east-1)
+#   PE_S3_ACCESS_KEY  the access key (none: the instance role's, from IMDSv2)
+#   PE_S3_SECRET_KEY  the secret key
+#   PE_IMDS_ENDPOINT  the instance metadata service (default http://169.254.169.254)
+#   PE_S3_MAX_TIME  the longest a transfer may take, in seconds (default 3600)
+# Defines (constants, not parameters; set here for etcd/lib/snapshot.sh):
+#   PE_SNAPSHOT_CONF  the settings file
+#   PE_FORCE          1: take the snapshot even when this member is not the leader
+# Outputs:
+#   ::output file=<the snapshot's file name>
+#   ::output sha256=<its sha256>
+#   ::output revision=<its revision>
+#   ::output location=<s3://bucket/prefix/file, or host:/dir/file when kept only locally>
+# Idempotence: none by design: every run takes a new snapshot (and applies retention). Pulumi runs
+#   it only on create and when PE_TRIGGER changes.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/s3.sh
 # include: etcd/lib/snapshot.sh
+: "${PE_TRIGGER:=}"
+echo "[$(hostname) etcd-snapshot-now] taking a snapshot now${PE_TRIGGER:+ (trigger: $PE_TRIGGER)}" >&2
 command -v etcdctl >/dev/null || { echo "etcdctl is not installed on this host" >&2; exit 1; }
 conf=/run/pe-snapshot-now.env
 (umask 077 && cat >"$conf")

@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Removes the etcd binaries of one version and the /usr/local/bin links that point to them.
-# Keeps the etcd user: archived data dirs stay owned by it.
+# etcd-uninstall: removes the etcd binaries of one version and the /usr/local/bin links that point to
+# them (the delete step of etcd-install). Keeps the etcd user: archived data dirs stay owned by it.
+#
+# Parameters (environment):
+#   PE_VERSION  the etcd version, x.y.z
+# Stdin: none.
+# Outputs: none.
+# Idempotence: a re-run changes nothing (nothing left to remove) and restarts nothing.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 : "${PE_VERSION:?}"

@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Removes a member's certificates and keys.
+# etcd-pki-remove: removes a member's certificates and keys (the delete step of etcd-pki).
+#
+# Parameters (environment):
+#   PE_PKI_DIR  the certificates' directory (default /etc/etcd/pki)
+# Stdin: none.
+# Outputs: none.
+# Idempotence: a re-run changes nothing (nothing left to remove) and restarts nothing.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 : "${PE_PKI_DIR:=/etc/etcd/pki}"

@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Lays out a member's certificates and keys from stdin in /etc/etcd/pki: keys 0600 and certificates
-# 0644, all owned by etcd. stdin holds sections, each starting with a line "#pe-file <name>".
-# Key material is never printed; outputs are the certificates' sha256.
+# etcd-pki: lays out a member's certificates and keys from stdin in PE_PKI_DIR: keys 0600 and
+# certificates 0644, all owned by etcd.
+#
+# Parameters (environment):
+#   PE_PKI_DIR  the certificates' directory (default /etc/etcd/pki)
+# Stdin (secret): the PKI bundle: sections, each starting with a line "#pe-file <name>", for ca.crt,
+#   server.crt, server.key, peer.crt and peer.key. Key material is never printed.
+# Outputs:
+#   ::output caCertSha256=<sha256 of ca.crt>
+#   ::output serverCertSha256=<sha256 of server.crt>
+#   ::output peerCertSha256=<sha256 of peer.crt>
+# Idempotence: a re-run with the same bundle changes nothing and restarts nothing (each file is
+#   replaced only when its content, mode or owner differ). It never restarts etcd, even when a
+#   file changed: a rotation relies on etcd reading the files again at new TLS handshakes.
+# rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
 : "${PE_PKI_DIR:=/etc/etcd/pki}"

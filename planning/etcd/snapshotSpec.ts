@@ -53,3 +53,42 @@ export function snapshotSettings(t: SnapshotTarget, clusterName: string, member:
     ...s3Parameters(t.s3, { prefix: t.s3?.prefix ?? "" }),
   });
 }
+
+/** Where SnapshotSchedule installs the runner that the service starts. */
+export const SNAPSHOT_RUNNER_PATH = "/usr/local/lib/pulumi-etcd/etcd-snapshot-run";
+
+/** etcd-snapshot.timer: fires the snapshot service on the schedule (a systemd OnCalendar expression). */
+export function renderSnapshotTimer(onCalendar: string): string {
+  if (/[\n\r]/.test(onCalendar)) throw new Error(`schedule ${JSON.stringify(onCalendar)} must be one line`);
+  return [
+    "# Managed by pulumi-etcd.",
+    "[Unit]",
+    "Description=etcd snapshots (pulumi-etcd)",
+    "",
+    "[Timer]",
+    `OnCalendar=${onCalendar}`,
+    "AccuracySec=1s",
+    "Persistent=true",
+    "",
+    "[Install]",
+    "WantedBy=timers.target",
+    "",
+  ].join("\n");
+}
+
+/** etcd-snapshot.service: one run of the snapshot runner (only the leader takes a snapshot). */
+export function renderSnapshotService(): string {
+  return [
+    "# Managed by pulumi-etcd.",
+    "[Unit]",
+    "Description=etcd snapshot (pulumi-etcd; only the leader takes one)",
+    "After=etcd.service",
+    "",
+    "[Service]",
+    "Type=oneshot",
+    `ExecStart=${SNAPSHOT_RUNNER_PATH}`,
+    "Nice=10",
+    "IOSchedulingClass=idle",
+    "",
+  ].join("\n");
+}

@@ -6,6 +6,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, membersConfig, withClient } from "./cluster";
 import { Bed, bedDown, bedLeftovers, bedUp, onHost, repo, Stack } from "./harness";
+import { hostScript } from "../../provider/common/hostScripts";
+import { commandLine } from "../../provider/common/ssh";
+import { renderSnapshotService, renderSnapshotTimer } from "../../planning/etcd/snapshotSpec";
 
 const V36 = "3.6.16";
 const BUCKET = "etcd-backups";
@@ -72,6 +75,57 @@ describe("SnapshotSchedule every minute, keep 2, local and S3", () => {
       expect((await onHost(h, "systemctl is-enabled etcd-snapshot.timer")).trim()).toBe("enabled");
       expect((await onHost(h, "stat -c '%a %U' /etc/pulumi-etcd/snapshot.env")).trim()).toBe("600 root");
     }
+  });
+
+  it("re-running the schedule and service steps with the same parameters changes nothing and restarts nothing", async () => {
+    // What a forced re-run does (a new package version with a higher rerun revision): the scripts as
+    // the provider sends them, with the same parameters and stdin, run again over SSH.
+    const files =
+      "/etc/systemd/system/etcd-snapshot.timer /etc/systemd/system/etcd-snapshot.service /usr/local/lib/pulumi-etcd/etcd-snapshot-run /etc/pulumi-etcd/snapshot.env /etc/etcd/etcd.conf.yml /etc/systemd/system/etcd.service";
+    const state = (h: number) =>
+      onHost(
+        h,
+        "systemctl show -p ActiveEnterTimestampMonotonic -p NextElapseUSecRealtime etcd-snapshot.timer; " +
+          `systemctl show -p MainPID -p NRestarts etcd.service; stat -c '%n %i %Y' ${files}`,
+      );
+    // The timer fires every minute: read and re-run well inside one minute, so NextElapse must not move.
+    while (Number((await onHost(1, "date +%S")).trim()) > 30) await new Promise((r) => setTimeout(r, 2_000));
+    const schedule = commandLine({
+      script: hostScript("etcd-snapshot-schedule").text,
+      name: "etcd-snapshot-schedule",
+      env: { PE_ON_CALENDAR: "*:*:00", PE_TIMER_UNIT: renderSnapshotTimer("*:*:00"), PE_SERVICE_UNIT: renderSnapshotService() },
+    });
+    const config = await onHost(1, "cat /etc/etcd/etcd.conf.yml");
+    const unit = await onHost(1, "cat /etc/systemd/system/etcd.service");
+    const identity = Object.fromEntries(
+      (await onHost(1, "cat /etc/etcd/identity"))
+        .trim()
+        .split("\n")
+        .map((l) => l.split("=", 2)),
+    );
+    const service = commandLine({
+      script: hostScript("etcd-service").text,
+      name: "etcd-service",
+      env: {
+        PE_PHASE: "update",
+        PE_NAME: identity.name,
+        PE_TOKEN: identity.token,
+        PE_DATA_DIR: identity.data_dir,
+        PE_CONFIG: config,
+        PE_UNIT: unit,
+        PE_START_TIMEOUT: "300",
+        PE_FRESH: "false",
+      },
+    });
+    const before = await state(1);
+    expect(before).toMatch(/^ActiveEnterTimestampMonotonic=[1-9]\d*$/m);
+    expect(before).toMatch(/^MainPID=[1-9]\d*$/m);
+    const rerun = await onHost(1, `${schedule} </etc/pulumi-etcd/snapshot.env 2>&1`);
+    const rerunService = await onHost(1, `${service} 2>&1`);
+    // Same timer activation and next elapse, same etcd process, same files (inode and mtime).
+    expect(await state(1)).toBe(before);
+    expect(rerun).toMatch(/snapshot timer on \(\*:\*:00\); nothing changed/);
+    expect(rerunService).toMatch(/etcd is running with this config; nothing to do/);
   });
 
   it("within 5 minutes, 3 snapshots were taken, one per interval by one member", async () => {

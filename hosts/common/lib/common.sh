@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Shared by the host scripts: logging to stderr (shown in `pulumi up`), a fatal error, outputs.
+# common/lib/common.sh, included by the host scripts: logging to stderr (shown in `pulumi up`), a
+# fatal error, outputs, atomic file installs, archive names, free disk space.
+# Parameters (environment): none.
+# Defines (constants, not parameters):
+#   PE_SCRIPT  the script's name, for log lines
 PE_SCRIPT=${0##*/}
 log() { printf '[%s %s] %s\n' "$(hostname)" "$PE_SCRIPT" "$*" >&2; }
 die() {
@@ -35,4 +39,39 @@ archive_path() {
     n=$((n + 1))
   done
   echo "$path"
+}
+# Free space on the filesystem holding $1, in KiB: df's own integer. awk only picks the field and
+# does no arithmetic on it: mawk (Debian's default awk) prints numbers beyond 2^31 as 7.27124e+10,
+# which bash arithmetic cannot read.
+free_kib() {
+  local kib
+  kib=$(df -Pk -- "$1" | awk 'NR==2 {print $4}')
+  [[ $kib =~ ^[0-9]+$ ]] || die "cannot read the free space of $1 (df says '$kib')"
+  echo "$kib"
+}
+# Dies unless the filesystem holding $1 has more than $2 KiB free; $3 names what needs the space.
+require_free_kib() {
+  local avail
+  avail=$(free_kib "$1")
+  ((avail > $2)) || die "not enough disk for $3: $((avail / 1024)) MiB free, ~$(($2 / 1024 + 1)) MiB needed. Nothing was changed."
+}
+# The line of a tool's error output (file $1) that a person can act on, at most 300 characters, its
+# double quotes made single (it is quoted in a sentence): a Go
+# panic's message (never its goroutine trace), else a cobra "Error:" line, else the message of a
+# logged error, else the last line that is not part of a stack trace.
+error_reason() {
+  local line
+  line=$(sed -n '/^panic: /{s///p;q;}' "$1")
+  if [[ -n $line ]]; then line="panic: ${line% \[recovered\]}"; fi
+  if [[ -z $line ]]; then line=$(sed -n '/^Error: /{s///p;q;}' "$1"); fi
+  if [[ -z $line ]]; then
+    line=$(grep -m1 '"level":"\(error\|fatal\|panic\)"' "$1" |
+      sed -n 's/.*"msg":"\([^"]*\)".*"error":"\([^"]*\)".*/\1: \2/p; t; s/.*"msg":"\([^"]*\)".*/\1/p' || true)
+  fi
+  if [[ -z $line ]]; then
+    line=$(grep -v -e '^[[:space:]]*$' -e '^[[:space:]]' -e '+0x' -e '^goroutine ' -e '\.go:[0-9]' -e '^\[signal ' -e '^exit status ' "$1" | tail -n1 || true)
+  fi
+  line=${line:-no message}
+  line=${line//\"/\'}
+  echo "${line:0:300}"
 }

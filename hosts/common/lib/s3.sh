@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# S3 requests with curl's SigV4. Credentials: the given keys (PE_S3_ACCESS_KEY, PE_S3_SECRET_KEY)
-# or, when none are given, the instance role from the EC2 metadata service (IMDSv2). They reach
-# curl through a 0600 config file, never a command line. s3_init DIR first, then s3 CURL-ARGS...
+# common/lib/s3.sh: S3 requests with curl's SigV4. Credentials: the given keys or, when none are
+# given, the instance role from the EC2 metadata service (IMDSv2). They reach curl through a 0600
+# config file, never a command line. s3_init DIR first, then s3 CURL-ARGS...
+# Parameters (environment, or a settings file the including script sourced):
+#   PE_S3_REGION      the region for SigV4 (default us-east-1)
+#   PE_S3_ACCESS_KEY  the access key (none: the instance role's, from IMDSv2)
+#   PE_S3_SECRET_KEY  the secret key
+#   PE_IMDS_ENDPOINT  the instance metadata service (default http://169.254.169.254)
+#   PE_S3_MAX_TIME    the longest a transfer may take, in seconds (default 3600)
 
 json_string() { grep -o "\"$1\" *: *\"[^\"]*\"" | head -n1 | sed 's/.*: *"\(.*\)"/\1/'; }
 

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# What every etcd host script needs to know about a member's host: its identity marker, the checks
-# that run before anything is written (preflight), and the unit's state.
-# Paths used by the scripts that include this file.
+# etcd/lib/etcd-host.sh: what every etcd host script needs to know about a member's host: its
+# identity marker, the checks that run before anything is written (preflight), and the unit's state.
+# Needs common/lib/common.sh. Its functions take their inputs as arguments.
+# Parameters (environment): none.
+# Defines (constants, not parameters):
+#   PE_IDENTITY      the identity marker: which member of which cluster owns the data dir
+#   PE_UNIT_PATH     the member's systemd unit
+#   PE_CONFIG_PATH   the member's config file
+#   PE_MANAGED_MARK  the line that marks a unit as ours
 # shellcheck disable=SC2034
 PE_IDENTITY=/etc/etcd/identity
 PE_UNIT_PATH=/etc/systemd/system/etcd.service
@@ -71,7 +77,8 @@ preflight() {
   check_data_dir "$dir" "$name" "$token"
   probe=$dir
   while [[ ! -d $probe ]]; do probe=$(dirname "$probe"); done
-  avail=$(df -Pk "$probe" | awk 'NR==2 {print int($4/1024)}')
+  avail=$(free_kib "$probe")
+  avail=$((avail / 1024))
   ((avail >= min_free_mb)) || die "only ${avail} MiB free on the filesystem of $dir; at least ${min_free_mb} MiB needed (minFreeDiskMb)"
   log "preflight ok: $(uname -s) $(host_arch), systemd, ports $ports free, ${avail} MiB free for $dir"
 }

@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# The snapshot run, shared by the scheduled runner (etcd-snapshot-run) and the on-demand snapshot
-# (etcd-snapshot-now), which also include lib/s3.sh. Settings come from the file $PE_SNAPSHOT_CONF. Without PE_FORCE=1 only the
-# current leader takes the snapshot. Prints `::output` lines (file, sha256, revision, location).
+# etcd/lib/snapshot.sh: the snapshot run, shared by the scheduled runner (etcd-snapshot-run) and the
+# on-demand snapshot (etcd-snapshot-now), which also include common/lib/s3.sh. Only the current
+# leader takes the snapshot unless PE_FORCE=1. Prints `::output` lines (file, sha256, revision,
+# location).
+# Parameters (environment):
+#   PE_SNAPSHOT_CONF  the settings file (default /etc/pulumi-etcd/snapshot.env)
+#   PE_FORCE          1: take the snapshot even when this member is not the leader
+# The settings file (secret) sets:
+#   PE_CLUSTER      the cluster's name (in the file name)
+#   PE_MEMBER       this member's name (in the metadata)
+#   PE_KEEP         how many snapshots to keep (default 5)
+#   PE_LOCAL_DIR    local directory for snapshots, empty for none
+#   PE_COMPRESS     gzip or none (default gzip)
+#   PE_S3_BUCKET    the bucket, empty for no upload
+#   PE_S3_ENDPOINT  the S3 endpoint URL
+#   PE_S3_PREFIX    the key prefix
 snapshot_main() {
   conf=${PE_SNAPSHOT_CONF:-/etc/pulumi-etcd/snapshot.env}
   # shellcheck source=/dev/null
