@@ -80,7 +80,11 @@ export function failureReason(script: string, stderr: string): string {
 /** Runs one host script on one host; throws HostStepError when it exits non-zero. */
 export async function runHostStep(progress: Progress | undefined, conn: SshConnection, step: HostStep): Promise<StepResult> {
   const started = Date.now();
-  const log = (line: string) => void progress?.log(progressLine(step.script, conn.host, line));
+  // Lines are sent one after the other, so `pulumi up` shows them in the order the script wrote them.
+  let shown = Promise.resolve();
+  const log = (line: string) => {
+    if (progress) shown = shown.then(() => progress.log(progressLine(step.script, conn.host, line))).catch(() => undefined);
+  };
   const r = await runScript(conn, {
     script: hostScript(step.script).text,
     name: step.script,
@@ -90,12 +94,14 @@ export async function runHostStep(progress: Progress | undefined, conn: SshConne
     timeoutMs: step.timeoutMs,
     onProgress: progress ? log : undefined,
   });
+  await shown;
   if (r.code !== 0) {
     let message = `${step.script} failed on ${conn.host} (exit ${r.code}): ${failureReason(step.script, r.stderr)}`;
     if (step.diagnose) message += `\n${step.diagnose.title} on ${conn.host}:\n${await diagnose(conn, step.diagnose)}`;
     throw new HostStepError(message, step.script, conn.host, r.code);
   }
   log(`done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  await shown;
   return { outputs: parseOutputs(r.stdout), stdout: r.stdout };
 }
 
