@@ -4,8 +4,8 @@
 //     is deleted on a mere change; only a new host replaces the resource;
 //   - the delete script and its parameters are stored, so delete does exactly what was declared;
 //   - stdin (the only channel for secrets) stays a secret; scripts print no secret.
-import { hostScript, hostScriptRevision } from "./hostScripts";
-import { HostUnreachableError, parseOutputs, runScript, ScriptResult } from "./ssh";
+import { hostScriptRevision } from "./hostScripts";
+import { HostUnreachableError, runHostStep, StepResult } from "./hostStep";
 import { containsUnknown, reveal, sameValue } from "./secrets";
 import { changedKeys, Context, ResourceHandler } from "./handler";
 import { HostScriptInputs, HostScriptStep } from "../../planning/common/resourceTypes";
@@ -21,26 +21,17 @@ const STEPS = ["create", "update", "delete"] as const;
 // A new host (or port) is a different machine: replace. Anything else is an update.
 const REPLACE_ON = ["host", "port"];
 
-async function run(ctx: Context, inputs: Inputs, step: Step, phase: string): Promise<ScriptResult> {
-  const { text } = hostScript(step.script);
-  await ctx.log(`${phase}: ${step.script} on ${inputs.connection.host}`);
-  const result = await runScript(inputs.connection, {
-    script: text,
-    name: step.script,
+function run(ctx: Context, inputs: Inputs, step: Step): Promise<StepResult> {
+  return runHostStep(ctx, inputs.connection, {
+    script: step.script,
     env: step.env,
     stdin: step.stdin,
     timeoutMs: (inputs.timeoutSeconds ?? 600) * 1000,
-    onProgress: (line) => void ctx.log(line),
   });
-  if (result.code !== 0) {
-    const tail = result.stderr.trim().split("\n").slice(-15).join("\n");
-    throw new Error(`${step.script} failed on ${inputs.connection.host} (exit ${result.code}):\n${tail}`);
-  }
-  return result;
 }
 
-function outputs(wire: Record<string, unknown>, result: ScriptResult | undefined, previous?: Record<string, unknown>) {
-  return { ...wire, outputs: result ? parseOutputs(result.stdout) : (previous?.outputs ?? {}) };
+function outputs(wire: Record<string, unknown>, result: StepResult | undefined, previous?: Record<string, unknown>) {
+  return { ...wire, outputs: result ? result.outputs : (previous?.outputs ?? {}) };
 }
 
 /** The rerun revision a state recorded for a script; state without one (0.1.0) ran revision 1. */
@@ -95,7 +86,7 @@ export const hostScriptResource: ResourceHandler = {
 
   async create(ctx, wire) {
     const inputs = reveal<Inputs>(wire);
-    const result = await run(ctx, inputs, inputs.create, "create");
+    const result = await run(ctx, inputs, inputs.create);
     return { id: `${inputs.connection.host}/${inputs.create.script}`, outs: outputs(wire, result) };
   },
 
@@ -105,7 +96,7 @@ export const hostScriptResource: ResourceHandler = {
     const step = n.update ?? n.create;
     // Only a change to what the script does re-runs it; new credentials or a new delete step do not.
     const rerun = !sameValue(o.update ?? o.create, step) || revisionOf(o, step.script) < revisionOf(n, step.script);
-    const result = rerun ? await run(ctx, n, step, "update") : undefined;
+    const result = rerun ? await run(ctx, n, step) : undefined;
     return { outs: outputs(news, result, olds) };
   },
 
@@ -113,10 +104,10 @@ export const hostScriptResource: ResourceHandler = {
     const inputs = reveal<Inputs>(props);
     if (!inputs.delete) return;
     try {
-      await run(ctx, inputs, inputs.delete, "delete");
+      await run(ctx, inputs, inputs.delete);
     } catch (e) {
       if (e instanceof HostUnreachableError && inputs.unreachableOnDelete === "skip") {
-        await ctx.warn(`${inputs.connection.host} is unreachable; skipped ${inputs.delete.script} (${e.message})`);
+        await ctx.warn(`[${inputs.delete.script}] ${inputs.connection.host}: unreachable; skipped (${e.message})`);
         return;
       }
       throw e;

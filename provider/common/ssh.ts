@@ -1,4 +1,5 @@
-// Runs the package's host scripts over SSH. Plain TypeScript, no Pulumi types.
+// Runs the package's host scripts over SSH, on connections shared through sshPool. Plain
+// TypeScript, no Pulumi types. Resources do not call this directly: hostStep.ts is the one runner.
 //
 // Why not @pulumi/command here: its traps are listed in the README (setenv refused by sshd, stdout
 // stored in state, `triggers` replacing and so running `delete`), and its plugin cannot be built
@@ -9,6 +10,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { Client, ConnectConfig } from "ssh2";
 import { shellQuote } from "../../planning/common/shell";
+import { HostUnreachableError, SshPool } from "./sshPool";
 
 export { shellQuote };
 
@@ -43,7 +45,7 @@ export interface ScriptResult {
   stderr: string;
 }
 
-export class HostUnreachableError extends Error {}
+export { HostUnreachableError };
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -76,6 +78,9 @@ function connect(conn: SshConnection, timeoutMs: number): Promise<Client> {
       username: conn.user,
       privateKey: conn.privateKey,
       readyTimeout: timeoutMs,
+      // A pooled connection to a host that died is noticed within ~15 s, not at the next TCP timeout.
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         mismatch = !key.equals(pinned);
         return !mismatch;
@@ -100,97 +105,92 @@ function connect(conn: SshConnection, timeoutMs: number): Promise<Client> {
   });
 }
 
+/** The provider process's connections: one per host (and credentials), shared by every step. */
+export const sshPool = new SshPool<SshConnection>(connect);
+process.once("exit", () => sshPool.closeAll());
+
+const lostConnection = (conn: SshConnection, what: string) =>
+  new HostUnreachableError(`ssh ${conn.user}@${conn.host}:${conn.port ?? 22}: the connection was lost during ${what}`);
+
+/** Runs a script on a host: one exec channel on the host's pooled connection. */
 export async function runScript(conn: SshConnection, run: ScriptRun): Promise<ScriptResult> {
   const timeoutMs = run.timeoutMs ?? 10 * 60_000;
-  const client = await connect(conn, Math.min(timeoutMs, 20_000));
-  try {
-    return await new Promise<ScriptResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.end();
-        reject(new Error(`${run.name} on ${conn.host} did not finish within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      client.exec(commandLine(run), (err, stream) => {
-        if (err) {
-          clearTimeout(timer);
-          return reject(err);
-        }
-        let stdout = "";
-        let stderr = "";
-        let pending = "";
-        stream.on("data", (d: Buffer) => (stdout += d.toString()));
-        stream.stderr.on("data", (d: Buffer) => {
-          const text = d.toString();
-          stderr += text;
-          if (!run.onProgress) return;
-          pending += text;
-          const lines = pending.split("\n");
-          pending = lines.pop() ?? "";
-          for (const l of lines) if (l.trim()) run.onProgress(l);
-        });
-        stream.on("close", (code: number | null) => {
-          clearTimeout(timer);
-          if (pending.trim() && run.onProgress) run.onProgress(pending);
-          resolve({ code: code ?? -1, stdout, stderr });
-        });
-        if (run.stdinFile) {
-          const file = createReadStream(run.stdinFile);
-          file.on("error", (e) => {
-            clearTimeout(timer);
-            client.end();
-            reject(new Error(`reading ${run.stdinFile}: ${e.message}`));
-          });
-          file.pipe(stream);
-        } else stream.end(run.stdin ?? "");
-      });
+  const { channel: stream, lost } = await sshPool.exec(conn, commandLine(run), Math.min(timeoutMs, 20_000));
+  return new Promise<ScriptResult>((resolve, reject) => {
+    let done = false;
+    const finish = (f: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      f();
+    };
+    const timer = setTimeout(() => {
+      stream.close(); // this channel only: the connection stays for other steps
+      finish(() => reject(new Error(`${run.name} on ${conn.host} did not finish within ${Math.round(timeoutMs / 1000)} s`)));
+    }, timeoutMs);
+    let stdout = "";
+    let stderr = "";
+    let pending = "";
+    stream.on("data", (d: Buffer) => (stdout += d.toString()));
+    stream.stderr.on("data", (d: Buffer) => {
+      const text = d.toString();
+      stderr += text;
+      if (!run.onProgress) return;
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const l of lines) if (l.trim()) run.onProgress(l);
     });
-  } finally {
-    client.end();
-  }
+    stream.on("close", (code: number | null | undefined) => {
+      if (pending.trim() && run.onProgress) run.onProgress(pending);
+      if (typeof code !== "number" && lost()) return finish(() => reject(lostConnection(conn, run.name)));
+      finish(() => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    if (run.stdinFile) {
+      const file = createReadStream(run.stdinFile);
+      file.on("error", (e) => {
+        stream.close();
+        finish(() => reject(new Error(`reading ${run.stdinFile}: ${e.message}`)));
+      });
+      file.pipe(stream);
+    } else stream.end(run.stdin ?? "");
+  });
 }
 
-/** Copies a file from a host to a local path (streamed: a snapshot can be large). */
+/** Copies a file from a host to a local path (streamed: a snapshot can be large), on the pooled connection. */
 export async function downloadFile(conn: SshConnection, remotePath: string, localPath: string, timeoutMs = 3_600_000): Promise<void> {
-  const client = await connect(conn, 20_000);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`copying ${remotePath} from ${conn.host} did not finish within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
-      client.exec(`cat -- ${shellQuote(remotePath)}`, (err, stream) => {
-        if (err) {
-          clearTimeout(timer);
-          return reject(err);
-        }
-        let stderr = "";
-        const out = createWriteStream(localPath, { mode: 0o600 });
-        stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        stream.pipe(out);
-        // Done when both happened, in whichever order: the remote exit status and the local file closed.
-        const exited = new Promise<number | null>((r) => {
-          stream.on("exit", (code: number | null) => r(code));
-          stream.on("close", () => r(null)); // no exit status (killed): a failure
-        });
-        const written = new Promise<void>((r, e) => {
-          out.on("close", () => r());
-          out.on("error", e);
-        });
-        Promise.all([exited, written]).then(
-          ([code]) => {
-            clearTimeout(timer);
-            if (code === 0) resolve();
-            else reject(new Error(stderr.trim() || `cat exited ${code}`));
-          },
-          (e: Error) => {
-            clearTimeout(timer);
-            reject(e);
-          },
-        );
-      });
+  const { channel: stream, lost } = await sshPool.exec(conn, `cat -- ${shellQuote(remotePath)}`, 20_000);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stream.close();
+      reject(new Error(`copying ${remotePath} from ${conn.host} did not finish within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    let stderr = "";
+    const out = createWriteStream(localPath, { mode: 0o600 });
+    stream.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    stream.pipe(out);
+    // Done when both happened, in whichever order: the remote exit status and the local file closed.
+    const exited = new Promise<number | null>((r) => {
+      stream.on("exit", (code: number | null) => r(code));
+      stream.on("close", () => r(null)); // no exit status (killed, or the connection lost): a failure
     });
-  } finally {
-    client.end();
-  }
+    const written = new Promise<void>((r, e) => {
+      out.on("close", () => r());
+      out.on("error", e);
+    });
+    Promise.all([exited, written]).then(
+      ([code]) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else if (code === null && lost()) reject(lostConnection(conn, `copying ${remotePath}`));
+        else reject(new Error(stderr.trim() || `cat exited ${code}`));
+      },
+      (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** Lines `::output key=value` that a host script prints on stdout become its outputs. */

@@ -1,8 +1,8 @@
 // Writes a member's config and unit and (re)starts etcd through hosts/etcd/etcd-service.sh: the one way
 // the provider starts a member (bootstrap, join, config update, and after a restore).
 import { Bootstrap, MemberLayout, renderConfig, renderUnit, Tuning } from "../../planning/etcd/etcdConfig";
-import { hostScript } from "../common/hostScripts";
-import { runScript, SshConnection } from "../common/ssh";
+import { HostStep, Progress, runHostStep } from "../common/hostStep";
+import { SshConnection } from "../common/ssh";
 
 export interface ServiceStart {
   layout: MemberLayout;
@@ -15,11 +15,15 @@ export interface ServiceStart {
   startTimeoutSeconds?: number;
 }
 
-export async function runEtcdService(conn: SshConnection, s: ServiceStart, onProgress: (line: string) => void): Promise<void> {
+/** The etcd unit's state and journal tail: added to the error of a failed start or health wait. */
+export function etcdJournal(lines = 20): NonNullable<HostStep["diagnose"]> {
+  return { script: "etcd-journal", env: { PE_LINES: String(lines) }, title: "journal of etcd.service" };
+}
+
+export async function runEtcdService(progress: Progress, conn: SshConnection, s: ServiceStart): Promise<void> {
   const timeout = s.startTimeoutSeconds ?? 300;
-  const r = await runScript(conn, {
-    script: hostScript("etcd-service").text,
-    name: "etcd-service",
+  await runHostStep(progress, conn, {
+    script: "etcd-service",
     env: {
       PE_PHASE: s.phase,
       PE_NAME: s.layout.name,
@@ -31,10 +35,6 @@ export async function runEtcdService(conn: SshConnection, s: ServiceStart, onPro
       PE_FRESH: s.fresh ? "true" : "false",
     },
     timeoutMs: (timeout + 120) * 1000,
-    onProgress,
+    diagnose: etcdJournal(),
   });
-  if (r.code !== 0) {
-    const tail = r.stderr.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`etcd-service failed on ${conn.host} (exit ${r.code}):\n${tail}`);
-  }
 }

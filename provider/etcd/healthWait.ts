@@ -3,8 +3,9 @@
 // works). On timeout the error holds the problems and the suspect members' journal tails.
 import { ExpectedMember, HealthVerdict, judgeHealth } from "../../planning/etcd/health";
 import { Context } from "../common/handler";
-import { hostScript } from "../common/hostScripts";
-import { runScript, SshConnection } from "../common/ssh";
+import { diagnose } from "../common/hostStep";
+import { SshConnection } from "../common/ssh";
+import { etcdJournal } from "./etcdService";
 import { ClientTls, etcdClient, listMembers, LiveMember, probeMember } from "./client";
 
 export interface HealthWait {
@@ -46,20 +47,6 @@ async function checkHealth(inputs: Omit<HealthWait, "clusterName" | "timeoutSeco
   return verdict;
 }
 
-async function journalOf(m: HealthWait["members"][number]): Promise<string> {
-  try {
-    const r = await runScript(m.connection, {
-      script: hostScript("etcd-journal").text,
-      name: "etcd-journal",
-      env: { PE_LINES: "20" },
-      timeoutMs: 30_000,
-    });
-    return r.stdout.trim();
-  } catch (e) {
-    return `(journal not available: ${(e as Error).message})`;
-  }
-}
-
 /** Waits until the members form one healthy cluster; on timeout the error holds the suspects' journals. */
 export async function waitForHealth(ctx: Context, inputs: HealthWait): Promise<{ clusterId: string; leader: string }> {
   const timeoutMs = (inputs.timeoutSeconds ?? 180) * 1000;
@@ -76,7 +63,9 @@ export async function waitForHealth(ctx: Context, inputs: HealthWait): Promise<{
     }
     if (Date.now() - start > timeoutMs) {
       const suspects = v.suspects.length > 0 ? inputs.members.filter((m) => v.suspects.includes(m.name)) : inputs.members;
-      const journals = await Promise.all(suspects.map(async (m) => `--- ${m.name} (${m.connection.host}) ---\n${await journalOf(m)}`));
+      const journals = await Promise.all(
+        suspects.map(async (m) => `--- ${m.name} (${m.connection.host}) ---\n${await diagnose(m.connection, etcdJournal())}`),
+      );
       throw new Error(
         `cluster ${inputs.clusterName} is not healthy after ${inputs.timeoutSeconds ?? 180} s:\n  - ${v.problems.join("\n  - ")}\n` +
           `journal of ${suspects.map((m) => m.name).join(", ")}:\n${journals.join("\n")}`,

@@ -11,8 +11,7 @@ import { clusterRegistry } from "./clusterRegistry";
 import { probeMember } from "./client";
 import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "./membership";
 import { runEtcdService } from "./etcdService";
-import { hostScript } from "../common/hostScripts";
-import { HostUnreachableError, runScript } from "../common/ssh";
+import { HostUnreachableError, runHostStep } from "../common/hostStep";
 import { reveal, sameValue } from "../common/secrets";
 import { changedKeys, Context, ResourceHandler } from "../common/handler";
 
@@ -29,7 +28,7 @@ function seeds(i: Inputs): string[] {
 
 function runService(ctx: Context, i: Inputs, boot: BootFacts, phase: "create" | "update", fresh: boolean) {
   const start = { layout: i.layout, boot, tuning: i.tuning, phase, fresh, startTimeoutSeconds: i.startTimeoutSeconds };
-  return runEtcdService(i.connection, start, (l) => void ctx.log(l));
+  return runEtcdService(ctx, i.connection, start);
 }
 
 /** Waits until every voter answers and one leads (after a change, before the next may start). */
@@ -136,21 +135,16 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
 }
 
 async function stopOnHost(ctx: Context, i: Inputs) {
+  const script = "etcd-service-remove";
   try {
-    const r = await runScript(i.connection, {
-      script: hostScript("etcd-service-remove").text,
-      name: "etcd-service-remove",
+    await runHostStep(ctx, i.connection, {
+      script,
       env: { PE_DATA_DIR: i.layout.dataDir, PE_PURGE: i.purgeDataOnDestroy ? "true" : "false" },
       timeoutMs: 180_000,
-      onProgress: (l) => void ctx.log(l),
     });
-    if (r.code !== 0)
-      throw new Error(
-        `etcd-service-remove failed on ${i.connection.host} (exit ${r.code}):\n${r.stderr.trim().split("\n").slice(-10).join("\n")}`,
-      );
   } catch (e) {
     if (!(e instanceof HostUnreachableError)) throw e;
-    await ctx.warn(`${i.connection.host} is unreachable: its etcd was not stopped and its data dir not archived (${e.message})`);
+    await ctx.warn(`[${script}] ${i.connection.host}: unreachable: its etcd was not stopped and its data dir not archived (${e.message})`);
   }
 }
 

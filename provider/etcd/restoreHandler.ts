@@ -18,8 +18,8 @@ import { RestoreInputs, RestoreMember, RestoreOutputs } from "../../planning/etc
 import { clusterRegistry } from "./clusterRegistry";
 import { probeMember } from "./client";
 import { runEtcdService } from "./etcdService";
-import { hostScript } from "../common/hostScripts";
-import { downloadFile, parseOutputs, runScript } from "../common/ssh";
+import { runHostStep } from "../common/hostStep";
+import { downloadFile } from "../common/ssh";
 import { s3Parameters, settingsFile } from "../../planning/common/s3";
 import { containsUnknown, reveal, sameValue } from "../common/secrets";
 import { Context, ResourceHandler } from "../common/handler";
@@ -33,7 +33,7 @@ async function onEvery<T>(members: RestoreMember[], step: (m: RestoreMember, k: 
   const results = await Promise.allSettled(members.map(step));
   return {
     values: results.map((r) => (r.status === "fulfilled" ? r.value : undefined)),
-    problems: results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : [])),
+    problems: results.flatMap((r, k) => (r.status === "rejected" ? [`${members[k].name}: ${(r.reason as Error).message}`] : [])),
   };
 }
 
@@ -44,22 +44,8 @@ async function script(
   env: Record<string, string>,
   extra: { stdin?: string; stdinFile?: string; timeoutMs?: number } = {},
 ) {
-  const r = await runScript(m.connection, {
-    script: hostScript(name).text,
-    name,
-    env,
-    ...extra,
-    timeoutMs: extra.timeoutMs ?? 600_000,
-    onProgress: (l) => void ctx.log(l),
-  });
-  if (r.code !== 0) {
-    const errors = r.stderr.split("\n").filter((l) => /ERROR: /.test(l));
-    const why = errors.length
-      ? errors.map((l) => l.replace(/^.*ERROR: /, "")).join("; ")
-      : r.stderr.trim().split("\n").slice(-5).join("\n");
-    throw new Error(`${m.name} (${m.connection.host}): ${why}`);
-  }
-  return parseOutputs(r.stdout);
+  const r = await runHostStep(ctx, m.connection, { script: name, env, ...extra, timeoutMs: extra.timeoutMs ?? 600_000 });
+  return r.outputs;
 }
 
 function s3Settings(s3: NonNullable<RestoreArgs["source"]["s3"]>): string {
@@ -159,11 +145,14 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
   await say(3, plan.steps[4]);
   const boot = { initialCluster: plan.initialCluster, token: plan.token, state: "new" as const };
   const starts = await onEvery(i.members, (m) =>
-    runEtcdService(
-      m.connection,
-      { layout: m.layout, boot, tuning: i.tuning, phase: "update", fresh: false, startTimeoutSeconds: i.startTimeoutSeconds },
-      (l) => void ctx.log(l),
-    ),
+    runEtcdService(ctx, m.connection, {
+      layout: m.layout,
+      boot,
+      tuning: i.tuning,
+      phase: "update",
+      fresh: false,
+      startTimeoutSeconds: i.startTimeoutSeconds,
+    }),
   );
   if (starts.problems.length)
     throw new Error(

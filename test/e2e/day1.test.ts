@@ -82,9 +82,15 @@ describe("3-member cluster, etcd 3.6", () => {
   });
   afterAll(() => stack?.cleanup());
 
-  it("pulumi up bootstraps a healthy cluster: put/get over mTLS, member list as declared, one leader", async () => {
+  it("pulumi up bootstraps a healthy cluster: put/get over mTLS, member list as declared, one leader; one SSH connection per host", async () => {
+    const before = await Promise.all([1, 2, 3].map(sshSessions));
     const up = await stack.up();
     output.push(up.stdout, up.stderr);
+    // Every step on a host (preflight, install, PKI, service) is a channel on one shared connection:
+    // one session per host from the provider, plus the one that counts.
+    const after = await Promise.all([1, 2, 3].map(sshSessions));
+    expect(after).toEqual(before.map((n) => n + 2));
+    expect(up.stdout).toMatch(/\[etcd-install\] 10\.77\.0\.\d+: done \(/);
     expect(up.stdout).toMatch(/cluster three healthy: 3 voter\(s\), leader (alpha|bravo|charlie)/);
     out = await clusterOutputs(stack);
     expect(out.clientEndpoints).toEqual(bed.hosts.slice(0, 3).map((h) => `https://${h.ip}:2379`));

@@ -66,8 +66,8 @@ describe.each(cases)("first slice from $program", (c) => {
 
   it("pulumi up issues a CA and writes its certificate on every host with the declared mode and owner", async () => {
     const up = await stack.up();
-    // Progress from the hosts is visible in the output.
-    for (const h of bed.hosts) expect(up.stdout).toContain(`[${h.name} install-file] wrote ${c.path}`);
+    // Progress from the hosts is visible in the output, as `[<step>] <host>: <line>`.
+    for (const h of bed.hosts) expect(up.stdout).toContain(`[install-file] ${h.ip}: wrote ${c.path}`);
 
     const out = await stack.outputs();
     const caPem = out.caCertPem as string;
