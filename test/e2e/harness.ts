@@ -2,7 +2,7 @@
 // passphrase secrets provider. Each Stack works on a copy of a program in its own directory, so a
 // test never edits the repository, and cleans up after itself.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 
 export const repo = path.resolve(__dirname, "..", "..");
@@ -56,6 +56,8 @@ export function run(
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
     });
+    // A command that exits without reading its stdin (a quick git) must not fail the run with EPIPE.
+    child.stdin!.on("error", () => undefined);
     child.stdin!.end(opts.stdin ?? "");
   });
 }
@@ -96,10 +98,16 @@ export class Stack {
   readonly dir: string;
   private readonly root: string;
   private readonly env: NodeJS.ProcessEnv;
+  /** The build of the package the program uses (its bin/ and dist/): this checkout unless told otherwise. */
+  private packageRoot = repo;
 
-  /** Copies the program into its own directory and creates its stack. */
-  static async create(program: string, name = "e2e"): Promise<Stack> {
+  /**
+   * Copies the program into its own directory and creates its stack. packageRoot: another build of
+   * the package for the program to use (the upgrade test's previous release); default this checkout.
+   */
+  static async create(program: string, name = "e2e", opts: { packageRoot?: string } = {}): Promise<Stack> {
     const stack = new Stack(program, name);
+    if (opts.packageRoot) stack.usePackage(opts.packageRoot);
     await stack.pulumi(["stack", "init", name]);
     return stack;
   }
@@ -133,6 +141,28 @@ export class Stack {
       NODE_PATH: path.join(repo, "node_modules"),
       NO_COLOR: "1",
     };
+  }
+
+  /**
+   * Points the program at another build of the package: the plugin path (and any `pulumi package
+   * add` entry) in Pulumi.yaml, the TypeScript imports of dist/, and the program's node_modules
+   * (that build's own dependencies; none for this checkout, whose are found above the program).
+   */
+  usePackage(packageRoot: string): void {
+    const from = this.packageRoot;
+    for (const file of ["Pulumi.yaml", "index.ts"]) {
+      const f = path.join(this.dir, file);
+      let text: string;
+      try {
+        text = readFileSync(f, "utf8");
+      } catch {
+        continue; // not a TypeScript program
+      }
+      writeFileSync(f, text.split(`${from}/bin`).join(`${packageRoot}/bin`).split(`"${from}/dist/`).join(`"${packageRoot}/dist/`));
+    }
+    rmSync(path.join(this.dir, "node_modules"), { force: true });
+    if (packageRoot !== repo) symlinkSync(path.join(packageRoot, "node_modules"), path.join(this.dir, "node_modules"));
+    this.packageRoot = packageRoot;
   }
 
   /** Runs pulumi in the program's directory; throws with its output when it fails, unless allowFailure. */
