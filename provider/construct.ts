@@ -4,21 +4,29 @@
 // it must have every one of them (schema.json is generated from these classes: `npm run gen`).
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { EtcdCA, EtcdCluster, EtcdSnapshot, SnapshotSchedule, TrustedCaFile } from "../components";
 import { packageRoot } from "./common/hostScripts";
 
 type Component = new (name: string, inputs: never, opts: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
 
-// The components served to other languages; scripts/gen-schema.mjs reads this list.
-const components: Record<string, Component> = {
-  "etcd:index:EtcdCA": EtcdCA as unknown as Component,
-  "etcd:index:EtcdCluster": EtcdCluster as unknown as Component,
-  "etcd:index:TrustedCaFile": TrustedCaFile as unknown as Component,
-  "etcd:index:SnapshotSchedule": SnapshotSchedule as unknown as Component,
-  "etcd:index:EtcdSnapshot": EtcdSnapshot as unknown as Component,
-};
+// The components (and with them all of @pulumi/pulumi, about a second of loading) are loaded on the
+// first construct only: a TypeScript program builds them in its own process and never calls it.
+let loaded: Promise<Record<string, Component>> | undefined;
+function served(): Promise<Record<string, Component>> {
+  loaded ??= import("../components").then((m) => {
+    // The components served to other languages; scripts/gen-schema.mjs reads this list.
+    const components: Record<string, Component> = {
+      "etcd:index:EtcdCA": m.EtcdCA as unknown as Component,
+      "etcd:index:EtcdCluster": m.EtcdCluster as unknown as Component,
+      "etcd:index:TrustedCaFile": m.TrustedCaFile as unknown as Component,
+      "etcd:index:SnapshotSchedule": m.SnapshotSchedule as unknown as Component,
+      "etcd:index:EtcdSnapshot": m.EtcdSnapshot as unknown as Component,
+    };
+    return components;
+  });
+  return loaded;
+}
 
 /** The package schema, read once; the provider serves it as is. */
 export const schemaText = readFileSync(path.join(packageRoot(), "schema.json"), "utf8");
@@ -44,7 +52,7 @@ export async function construct(
   inputs: pulumi.Inputs,
   options: pulumi.ComponentResourceOptions,
 ): Promise<provider.ConstructResult> {
-  const Ctor = components[type];
+  const Ctor = (await served())[type];
   if (!Ctor) throw new Error(`unknown component type ${type}`);
   const c = new Ctor(name, inputs as never, options);
   const entry = schema.resources[type] ?? {};

@@ -1,13 +1,23 @@
 // The provider's view of a live cluster, over mTLS with etcd3. Plain TypeScript, no Pulumi types.
 // Status must come from a client bound to one member (a pooled client answers from any member).
-import { noop } from "cockatiel";
-import { Etcd3 } from "etcd3";
+import type { Etcd3 } from "etcd3";
 import { ClientTls, LiveMember, MemberProbe } from "../../planning/etcd/liveCluster";
 
 export { ClientTls, LiveMember, MemberProbe };
 
+// etcd3 parses its protobuf definitions when loaded (a noticeable part of a second): it is loaded
+// with the first client, not when the plugin starts (a no-op `pulumi up` talks to no cluster).
+let lib: { Etcd3: typeof Etcd3; noop: typeof import("cockatiel").noop } | undefined;
+function load(): NonNullable<typeof lib> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  lib ??= { Etcd3: (require("etcd3") as typeof import("etcd3")).Etcd3, noop: (require("cockatiel") as typeof import("cockatiel")).noop };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return lib;
+}
+
 /** A client with no retries of its own (callers decide how long to wait) and a deadline per call. */
 export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000): Etcd3 {
+  const { Etcd3, noop } = load();
   return new Etcd3({
     hosts: endpoints,
     credentials: {

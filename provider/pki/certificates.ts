@@ -1,11 +1,22 @@
 // Key and certificate generation for the etcd PKI. Plain TypeScript, no Pulumi types: the provider's
 // Certificate resource calls it, and unit tests call it directly.
-import "reflect-metadata"; // @peculiar/x509 needs it loaded first
 import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const subtle = webcrypto.subtle;
+
+// @peculiar/x509 (with reflect-metadata, which it needs loaded first) takes a noticeable part of a
+// second to load: it is loaded when the first certificate is issued, not when the plugin starts.
+let x509Module: typeof X509 | undefined;
+async function loadX509(): Promise<typeof X509> {
+  if (!x509Module) {
+    await import("reflect-metadata");
+    const m = await import("@peculiar/x509");
+    m.cryptoProvider.set(webcrypto as unknown as Crypto);
+    x509Module = m;
+  }
+  return x509Module;
+}
 
 export const KEY_ALGORITHMS = ["ECDSA-P256", "RSA-2048", "RSA-4096"] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -87,6 +98,7 @@ export async function issueCertificate(spec: CertificateSpec): Promise<IssuedCer
   const errors = validateSpec(spec);
   if (errors.length) throw new Error(`invalid certificate request for ${spec.commonName}: ${errors.join("; ")}`);
 
+  const x509 = await loadX509();
   const keys = (await subtle.generateKey(algorithmFor(spec.keyAlgorithm), true, ["sign", "verify"])) as CryptoKeyPair;
   // Backdate a little so a host whose clock is slightly behind accepts the certificate at once.
   const notBefore = new Date(Date.now() - 5 * 60_000);
@@ -95,7 +107,7 @@ export async function issueCertificate(spec: CertificateSpec): Promise<IssuedCer
   serialNumber[0] &= 0x7f; // positive
   const subject = distinguishedName(spec.commonName, spec.organization);
 
-  const extensions: x509.Extension[] = [];
+  const extensions: X509.Extension[] = [];
   if (spec.isCa) {
     extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
     extensions.push(
@@ -110,7 +122,7 @@ export async function issueCertificate(spec: CertificateSpec): Promise<IssuedCer
     if (spec.usages?.includes("client")) eku.push(x509.ExtendedKeyUsage.clientAuth);
     if (eku.length) extensions.push(new x509.ExtendedKeyUsageExtension(eku, false));
   }
-  const names: x509.JsonGeneralName[] = [
+  const names: X509.JsonGeneralName[] = [
     ...(spec.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
     ...(spec.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
   ];
