@@ -1,6 +1,6 @@
 // The layer boundaries (eslint.config.mjs) reject imports that go the wrong way, and every layer has
 // the same domain folders.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ESLint } from "eslint";
 import { describe, expect, it } from "vitest";
@@ -61,5 +61,31 @@ describe("layout", () => {
       expect(files.sort(), layer).toEqual(allowed);
     }
     expect(existsSync(path.join(repo, "hosts", "lib")), "hosts/lib moved into hosts/<domain>/lib").toBe(false);
+  });
+});
+
+describe("README architecture tree", () => {
+  const readme = readFileSync(path.join(repo, "README.md"), "utf8");
+  const block = readme.slice(readme.indexOf("## Architecture")).split("```")[1] ?? "";
+  const listed = block
+    .split("\n")
+    .map((l) => l.split(/\s+/)[0])
+    .filter((w) => w.endsWith("/"))
+    .map((w) => w.replace(/\/$/, ""));
+
+  it("lists folders that exist", () => {
+    for (const dir of listed) expect(existsSync(path.join(repo, dir)), dir).toBe(true);
+  });
+
+  it("lists every top-level source folder and every layer's domain folder", () => {
+    const top = readdirSync(path.join(repo), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith(".") && !["node_modules", "dist"].includes(d.name))
+      .map((d) => d.name);
+    const domains = ["components", "planning", "provider", "hosts"].flatMap((layer) =>
+      readdirSync(path.join(repo, layer), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => `${layer}/${d.name}`),
+    );
+    for (const dir of [...top, ...domains]) expect(listed, dir).toContain(dir);
   });
 });
