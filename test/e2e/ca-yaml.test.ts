@@ -55,9 +55,10 @@ describe("EtcdCA with an existing CA, handed to an EtcdCluster, from YAML", () =
   it("pulumi up adopts the CA and builds a healthy cluster whose certificates chain to it", async () => {
     up = await stack.up();
     const out = await stack.outputs();
-    expect(out.caCertPem).toBe(ca.certPem);
-    expect(out.clusterCaCertPem).toBe(ca.certPem);
-    expect(out.privateKeyPem).toBe(ca.privateKeyPem);
+    // Pulumi config drops the PEM's trailing newline: compare the PEM blocks.
+    expect((out.caCertPem as string).trim()).toBe(ca.certPem.trim());
+    expect((out.clusterCaCertPem as string).trim()).toBe(ca.certPem.trim());
+    expect((out.privateKeyPem as string).trim()).toBe(ca.privateKeyPem.trim());
     expect(Date.parse(out.caNotAfter as string)).toBe(Date.parse(new X509Certificate(ca.certPem).validTo));
 
     // Only the adopted CA as the trust root: the member's server certificate is signed by it.
