@@ -193,7 +193,9 @@ describe("restore after quorum loss, a corrupted snapshot refused, a clone into 
       await a.setConfig("restore", JSON.stringify({ generation: 2, key }));
       const up = await a.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
       expect(up.code).not.toBe(0);
-      const reasons = [...up.stdout.matchAll(/^\s*- (a\d) \([^)]*\): (.*)$/gm)].map((m) => m[2].trim());
+      const reasons = [...up.stdout.matchAll(/^\s*- (a\d): etcd-restore-stage failed on \S+ \(exit \d+\): (.*)$/gm)].map((m) =>
+        m[2].trim(),
+      );
       expect(reasons.length).toBeGreaterThanOrEqual(1);
       for (const r of reasons) expect(r).toMatch(why);
       expect(up.stdout + up.stderr).not.toMatch(/\+0x|goroutine|syntax error/);
