@@ -2,6 +2,7 @@
 // Certificate resource calls it, and unit tests call it directly.
 import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from "node:crypto";
 import type * as X509 from "@peculiar/x509";
+import type { CertificateOutputs } from "../../planning/pki/resourceTypes";
 
 const subtle = webcrypto.subtle;
 
@@ -36,14 +37,8 @@ export interface CertificateSpec {
   signer?: { certPem: string; privateKeyPem: string };
 }
 
-export interface IssuedCertificate {
-  certPem: string;
-  privateKeyPem: string;
-  serialNumber: string;
-  notBefore: string;
-  notAfter: string;
-  fingerprintSha256: string;
-}
+/** What issuing returns: the Certificate resource's outputs (declared once in planning). */
+export type IssuedCertificate = CertificateOutputs;
 
 function algorithmFor(alg: KeyAlgorithm): RsaHashedKeyGenParams | EcKeyGenParams {
   if (alg === "ECDSA-P256") return { name: "ECDSA", namedCurve: "P-256" };
