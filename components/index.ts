@@ -1,5 +1,5 @@
 export { HostConnection } from "./common/connection";
-export { Certificate, CertificateArgs } from "./pki/customResources";
+export { Certificate, CertificateArgs, RandomSecret } from "./pki/customResources";
 export { HostScript, HostScriptArgs, HostScriptStep } from "./common/customResources";
 export { EtcdCA, EtcdCAArgs, ClientCertificate } from "./pki/etcdCA";
 export { EtcdInstallOptions, EtcdMember, EtcdMemberArgs, MemberCertificates, MemberHostOptions } from "./etcd/etcdMember";
@@ -8,3 +8,16 @@ export { TrustedCaFile, TrustedCaFileArgs } from "./pki/trustedCaFile";
 export { Tuning } from "../planning/etcd/etcdConfig";
 export { Ports } from "../planning/etcd/ports";
 export { EtcdSnapshot, EtcdSnapshotArgs, SnapshotSchedule, SnapshotScheduleArgs, S3Target } from "./etcd/snapshotSchedule";
+export { KubePki, KubePkiArgs, KeyPair, ServiceAccountKey } from "./kube/kubePki";
+export { KubeControlPlaneMember, KubeControlPlaneMemberArgs, KubeInstallOptions } from "./kube/kubeControlPlaneMember";
+export { KubeLoadBalancer, KubeLoadBalancerArgs, LoadBalancerHost } from "./kube/kubeLoadBalancer";
+export {
+  KubeControlPlane,
+  KubeControlPlaneArgs,
+  KubeControlPlaneHost,
+  KubeEtcd,
+  KubeExternalEtcd,
+  KubeStackedEtcd,
+  KubeLoadBalancerChoice,
+} from "./kube/kubeControlPlane";
+export { ExtraArgs } from "../planning/kube/flags";

@@ -22,6 +22,7 @@ function served(): Promise<Record<string, Component>> {
       "etcd:index:TrustedCaFile": m.TrustedCaFile as unknown as Component,
       "etcd:index:SnapshotSchedule": m.SnapshotSchedule as unknown as Component,
       "etcd:index:EtcdSnapshot": m.EtcdSnapshot as unknown as Component,
+      "etcd:index:KubeControlPlane": m.KubeControlPlane as unknown as Component,
     };
     return components;
   });

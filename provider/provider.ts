@@ -8,6 +8,7 @@ import { packageRoot } from "./common/hostScripts";
 import { engineLog } from "./common/engineLog";
 import { bootstrapResource } from "./etcd/bootstrapHandler";
 import { certificate } from "./pki/certificateHandler";
+import { randomSecret } from "./pki/randomSecretHandler";
 import { Context, ResourceHandler } from "./common/handler";
 import { healthGateResource } from "./etcd/healthGateHandler";
 import { hostScriptResource } from "./common/hostScriptHandler";
@@ -16,6 +17,7 @@ import { restoreResource } from "./etcd/restoreHandler";
 
 const handlers: Record<string, ResourceHandler> = {
   "etcd:tls:Certificate": certificate,
+  "etcd:tls:RandomSecret": randomSecret,
   "etcd:host:HostScript": hostScriptResource,
   "etcd:cluster:Bootstrap": bootstrapResource,
   "etcd:cluster:HealthGate": healthGateResource,

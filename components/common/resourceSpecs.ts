@@ -39,4 +39,5 @@ export const resourceSpecs: Record<string, ResourceSpec> = {
     secretInputs: [["signerPrivateKeyPem"]],
     secretOutputs: ["signerPrivateKeyPem", "privateKeyPem"],
   },
+  "etcd:tls:RandomSecret": { outputs: ["value", "publicId"], secretInputs: [], secretOutputs: ["value"] },
 };

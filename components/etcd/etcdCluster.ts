@@ -102,6 +102,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
   /** The cluster's name (its resource name) and how each member's host is reached. */
   readonly clusterName: string;
   readonly hosts: { name: string; connection: HostConnection }[];
+  /** The cluster's CA (TypeScript only): a KubeControlPlane issues its apiservers' etcd client certificate from it. */
+  readonly etcdCa: EtcdCA;
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:EtcdCluster", name, {}, opts);
@@ -139,6 +141,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
     const ca = args.ca instanceof EtcdCA ? args.ca : new EtcdCA(`${name}`, { existing: args.ca, keyAlgorithm: args.keyAlgorithm }, child);
     this.caCertPem = ca.certPem;
     this.admin = ca.admin;
+    this.etcdCa = ca;
 
     const addressesOf = (m: EtcdClusterMember) => pulumi.all(m.addresses ?? [m.connection.host]);
     const boot = new Bootstrap(

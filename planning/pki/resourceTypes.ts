@@ -46,3 +46,20 @@ export interface CertificateOutputs {
   /** sha256 fingerprint of the certificate (hex). */
   fingerprintSha256: string;
 }
+
+export interface RandomSecretInputs {
+  /** "aes256": 32 random bytes, base64 (an encryption key); "bootstrap-token": kubeadm's form abcdef.0123456789abcdef. */
+  kind: "aes256" | "bootstrap-token";
+  /** Change to get a new value. */
+  rotation?: number;
+}
+
+export interface RandomSecretOutputs {
+  /**
+   * The random value.
+   * @secret
+   */
+  value: string;
+  /** The part that may be shown: a bootstrap token's id ("" for a key). */
+  publicId: string;
+}

@@ -135,6 +135,7 @@ describe("host script headers document exactly the PE_* variables each reads", (
       "common/lib/s3.sh",
       "etcd/lib/etcd-host.sh",
       "etcd/lib/snapshot.sh",
+      "kube/lib/kube-host.sh",
     ]);
   });
 

@@ -38,10 +38,19 @@ const fakeOutputs: Record<string, Record<string, unknown>> = {
 
 const registered = new Map<pulumi.ComponentResource, string[]>();
 
-beforeAll(() => {
+beforeAll(async () => {
+  // Real PEMs: components derive facts from them (a CA hash, a public key).
+  const pem = await issueCertificate({ commonName: "mock", isCa: true, keyAlgorithm: "RSA-2048", validityHours: 24 });
+  Object.assign(fakeOutputs["etcd:tls:Certificate"], { certPem: pem.certPem, privateKeyPem: wireSecret(pem.privateKeyPem) });
   pulumi.runtime.setMocks(
     {
-      newResource: (a) => ({ id: `${a.name}-id`, state: { ...a.inputs, ...(fakeOutputs[a.type] ?? {}) } }),
+      newResource: (a) => {
+        if (a.type === "etcd:tls:RandomSecret") {
+          const value = a.inputs.kind === "aes256" ? Buffer.alloc(32, 7).toString("base64") : "abcdef.0123456789abcdef";
+          return { id: `${a.name}-id`, state: { ...a.inputs, value: wireSecret(value), publicId: "abcdef" } };
+        }
+        return { id: `${a.name}-id`, state: { ...a.inputs, ...(fakeOutputs[a.type] ?? {}) } };
+      },
       call: (a) => a.inputs,
     },
     "project",
@@ -92,7 +101,7 @@ const conn = { host: "10.0.0.1", user: "root", privateKey: "KEY", hostKey: "ssh-
 const members = [{ name: "m1", connection: conn }];
 
 async function components(): Promise<[string, pulumi.ComponentResource][]> {
-  const { EtcdCA, EtcdCluster, EtcdSnapshot, SnapshotSchedule, TrustedCaFile } = await import("../../components");
+  const { EtcdCA, EtcdCluster, EtcdSnapshot, KubeControlPlane, SnapshotSchedule, TrustedCaFile } = await import("../../components");
   const ca = await issueCertificate({ commonName: "adopted CA", isCa: true, keyAlgorithm: "ECDSA-P256", validityHours: 24 });
   return [
     ["etcd:index:EtcdCA", new EtcdCA("ca")],
@@ -101,6 +110,20 @@ async function components(): Promise<[string, pulumi.ComponentResource][]> {
     ["etcd:index:TrustedCaFile", new TrustedCaFile("file", { certPem: ca.certPem, hosts: [conn] })],
     ["etcd:index:SnapshotSchedule", new SnapshotSchedule("backups", { clusterName: "etcd", members })],
     ["etcd:index:EtcdSnapshot", new EtcdSnapshot("snap", { clusterName: "etcd", members })],
+    [
+      "etcd:index:KubeControlPlane",
+      new KubeControlPlane("cp", {
+        hosts: [{ name: "cp1", connection: { ...conn, host: "10.0.0.5" } }],
+        version: "1.37.2",
+        sha256: {
+          "kube-apiserver": "a".repeat(64),
+          "kube-controller-manager": "b".repeat(64),
+          "kube-scheduler": "c".repeat(64),
+          kubectl: "d".repeat(64),
+        },
+        etcd: { external: { endpoints: ["https://10.0.0.1:2379"], caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem } },
+      }),
+    ],
   ];
 }
 
@@ -130,9 +153,11 @@ describe("schema.json is generated from the TypeScript declarations", () => {
         "etcd:cluster:Restore",
         "etcd:host:HostScript",
         "etcd:tls:Certificate",
+        "etcd:tls:RandomSecret",
         "etcd:index:EtcdCA",
         "etcd:index:EtcdCluster",
         "etcd:index:EtcdSnapshot",
+        "etcd:index:KubeControlPlane",
         "etcd:index:SnapshotSchedule",
         "etcd:index:TrustedCaFile",
       ].sort(),

@@ -40,6 +40,17 @@ archive_path() {
   done
   echo "$path"
 }
+host_arch() {
+  case "$(uname -m)" in
+  x86_64 | amd64) echo amd64 ;;
+  aarch64 | arm64) echo arm64 ;;
+  *) return 1 ;;
+  esac
+}
+
+# The PID that holds a TCP port, or nothing.
+port_holder() { ss -Hltnp "( sport = :$1 )" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1; }
+
 # Free space on the filesystem holding $1, in KiB: df's own integer. awk only picks the field and
 # does no arithmetic on it: mawk (Debian's default awk) prints numbers beyond 2^31 as 7.27124e+10,
 # which bash arithmetic cannot read.

@@ -26,14 +26,6 @@ write_identity() {
   printf 'name=%s\ntoken=%s\ndata_dir=%s\n' "$1" "$2" "$3" | install_content "$PE_IDENTITY" 0644 root:root >/dev/null
 }
 
-host_arch() {
-  case "$(uname -m)" in
-  x86_64 | amd64) echo amd64 ;;
-  aarch64 | arm64) echo arm64 ;;
-  *) return 1 ;;
-  esac
-}
-
 # A data dir may be used only by the member that created it: never start a member on another
 # cluster's or another member's data.
 check_data_dir() {
@@ -50,9 +42,6 @@ check_data_dir() {
     die "data dir $dir belongs to member '$owner_name' of another cluster or incarnation (token $owner_token), not to '$name' (token $token). Nothing was changed. To reuse this host, archive it first (mv $dir $dir.old) or set dataDir to another path."
   fi
 }
-
-# The PID that holds a TCP port, or nothing.
-port_holder() { ss -Hltnp "( sport = :$1 )" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1; }
 
 etcd_main_pid() { systemctl show -p MainPID --value etcd.service 2>/dev/null || echo 0; }
 

@@ -1,0 +1,51 @@
+// The control plane's config files other than kubeconfigs: the scheduler's configuration, the
+// encryption at rest of Secrets and the default audit policy.
+import { kubePath } from "./layout";
+
+export function renderSchedulerConfig(): string {
+  return [
+    "apiVersion: kubescheduler.config.k8s.io/v1",
+    "kind: KubeSchedulerConfiguration",
+    "clientConnection:",
+    `  kubeconfig: ${kubePath("schedulerConf")}`,
+    "leaderElection:",
+    "  leaderElect: true",
+    "",
+  ].join("\n");
+}
+
+/** Secrets encrypted with AES-CBC under the given 32-byte key (base64); identity reads data written before. */
+export function renderEncryptionConfig(keyBase64: string): string {
+  if (Buffer.from(keyBase64, "base64").length !== 32) throw new Error("the encryption key must be 32 bytes (base64)");
+  return [
+    "apiVersion: apiserver.config.k8s.io/v1",
+    "kind: EncryptionConfiguration",
+    "resources:",
+    "  - resources:",
+    "      - secrets",
+    "    providers:",
+    "      - aescbc:",
+    "          keys:",
+    "            - name: key1",
+    `              secret: ${keyBase64}`,
+    "      - identity: {}",
+    "",
+  ].join("\n");
+}
+
+/** Metadata of every request, bodies of none; no logging of the noisy read-only health endpoints. */
+export const DEFAULT_AUDIT_POLICY = [
+  "apiVersion: audit.k8s.io/v1",
+  "kind: Policy",
+  "omitStages:",
+  "  - RequestReceived",
+  "rules:",
+  "  - level: None",
+  "    nonResourceURLs:",
+  "      - /healthz*",
+  "      - /livez*",
+  "      - /readyz*",
+  "      - /version",
+  "  - level: Metadata",
+  "",
+].join("\n");

@@ -1,0 +1,350 @@
+// Issue 11 end to end: KubeControlPlane from `pulumi up` on bed hosts (real binaries from the bed's
+// dl.k8s.io-shaped mirror, haproxy from Debian packages), checked from outside with kubectl through
+// the load balancer and etcd3 over mTLS.
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bedTarballSha256, sshSessions, withClient } from "./cluster";
+import { Bed, bedDown, bedUp, onHost, repo, Stack } from "./harness";
+import {
+  adminCredentials,
+  anonymousKubeconfig,
+  bedKubeDownloadUrl,
+  bedKubeSha256,
+  kubeOutputs,
+  KubeOutputs,
+  kubectl,
+  KUBE_VERSION,
+  nodeCsrPem,
+  reader,
+  tokenKubeconfig,
+  validClusterInfoSignature,
+} from "./kube";
+
+const ETCD = "3.6.16";
+let bed: Bed;
+
+beforeAll(async () => {
+  bed = await bedUp(6);
+}, 300_000);
+
+afterAll(async () => {
+  await bedDown();
+});
+
+const hostsConfig = (indexes: number[], names: string[]) =>
+  JSON.stringify(indexes.map((i, k) => ({ name: names[k], ip: bed.hosts[i].ip, hostKey: bed.hosts[i].hostKey })));
+
+async function kubeStack(name: string, config: Record<string, string>): Promise<Stack> {
+  const stack = await Stack.create("kube-ts", name);
+  await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+  await stack.setConfig("version", KUBE_VERSION);
+  await stack.setConfig("sha256", JSON.stringify(bedKubeSha256(bed)));
+  await stack.setConfig("downloadUrl", bedKubeDownloadUrl(bed));
+  await stack.setConfig("etcdVersion", ETCD);
+  await stack.setConfig("etcdSha256", bedTarballSha256(bed, ETCD));
+  await stack.setConfig("etcdDownloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
+  for (const [k, v] of Object.entries(config)) await stack.setConfig(k, v);
+  return stack;
+}
+
+/** The checks both topologies must pass, through the endpoint with the admin kubeconfig. */
+async function expectWorkingControlPlane(out: KubeOutputs, tag: string) {
+  const kc = out.adminKubeconfig;
+  const ns = `e2e-${tag}`;
+  await kubectl(kc, ["create", "namespace", ns]);
+  const configMaps = Array.from({ length: 100 }, (_, i) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `cm-${i}`, namespace: ns },
+    data: { i: String(i) },
+  }));
+  await kubectl(kc, ["apply", "-f", "-"], { stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items: configMaps }) });
+  await kubectl(kc, ["-n", ns, "create", "secret", "generic", "s1", "--from-literal=password=hunter2-plaintext"]);
+  const listed = JSON.parse((await kubectl(kc, ["-n", ns, "get", "configmaps", "-o", "json"])).stdout) as {
+    items: { metadata: { name: string } }[];
+  };
+  expect(listed.items.filter((c) => c.metadata.name.startsWith("cm-")).length).toBe(100);
+
+  // Encrypted at rest: the Secret as etcd stores it.
+  const raw = await withClient(
+    out.etcdEndpoints,
+    { caCertPem: out.etcdCaCertPem, certPem: out.etcdAdminCertPem, keyPem: out.etcdAdminKeyPem },
+    (c) => c.get(`/registry/secrets/${ns}/s1`).buffer(),
+  );
+  expect(raw, "the Secret is in etcd").not.toBeNull();
+  expect(raw!.subarray(0, 8).toString()).toBe("k8s:enc:");
+  expect(raw!.includes(Buffer.from("hunter2-plaintext"))).toBe(false);
+  const cm = await withClient(
+    out.etcdEndpoints,
+    { caCertPem: out.etcdCaCertPem, certPem: out.etcdAdminCertPem, keyPem: out.etcdAdminKeyPem },
+    (c) => c.get(`/registry/configmaps/${ns}/cm-7`).buffer(),
+  );
+  expect(cm!.subarray(0, 8).toString()).not.toBe("k8s:enc:"); // only Secrets are encrypted
+
+  const readyz = (await kubectl(kc, ["get", "--raw", "/readyz?verbose"])).stdout;
+  expect(readyz).toMatch(/readyz check passed/);
+  expect(readyz).not.toMatch(/\[-\]/);
+  for (const lease of ["kube-controller-manager", "kube-scheduler"]) {
+    const holder = (await kubectl(kc, ["-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}"])).stdout;
+    expect(holder, `${lease} lease`).not.toBe("");
+  }
+  expect(out.leaders.controllerManager).not.toBe("");
+  expect(out.leaders.scheduler).not.toBe("");
+}
+
+describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy host", () => {
+  let stack: Stack;
+  let out: KubeOutputs;
+  let upOutput = "";
+
+  beforeAll(async () => {
+    stack = await kubeStack("external", {
+      etcdHosts: hostsConfig([0, 1, 2], ["e1", "e2", "e3"]),
+      cpHosts: hostsConfig([3, 4], ["cp1", "cp2"]),
+      lbHosts: hostsConfig([5], ["lb1"]),
+    });
+    upOutput = (await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 1_500_000 })).stdout;
+    out = await kubeOutputs(stack);
+  }, 1_600_000);
+
+  it("serves the API through the load balancer: objects, encrypted Secrets, /readyz, both leases", async () => {
+    expect(out.endpoint).toBe(`https://${bed.hosts[5].ip}:6443`);
+    await expectWorkingControlPlane(out, "external");
+    expect(Object.keys(out.certificatesNotAfter).sort()).toEqual(
+      [
+        "admin",
+        "apiserver-etcd-client",
+        "apiserver-kubelet-client",
+        "apiserver/cp1",
+        "apiserver/cp2",
+        "ca",
+        "controller-manager",
+        "front-proxy-ca",
+        "front-proxy-client",
+        "scheduler",
+      ].sort(),
+    );
+    // Progress is visible, with the host steps' prefixes.
+    expect(upOutput).toMatch(/kube-apiserver ready after/);
+  });
+
+  it("lays out kubeadm's files with keys 0600 and runs the components as units", async () => {
+    const listing = await onHost(
+      4,
+      "stat -c '%a %n' /etc/kubernetes/pki/ca.key /etc/kubernetes/pki/apiserver.crt /etc/kubernetes/admin.conf /etc/kubernetes/encryption-config.yaml /etc/kubernetes/pki/sa.pub /etc/kubernetes/pki/etcd/ca.crt",
+    );
+    expect(listing).toMatch(/^600 \/etc\/kubernetes\/pki\/ca\.key$/m);
+    expect(listing).toMatch(/^644 \/etc\/kubernetes\/pki\/apiserver\.crt$/m);
+    expect(listing).toMatch(/^600 \/etc\/kubernetes\/admin\.conf$/m);
+    expect(listing).toMatch(/^600 \/etc\/kubernetes\/encryption-config\.yaml$/m);
+    expect(await onHost(4, "systemctl is-active kube-apiserver kube-controller-manager kube-scheduler")).toBe("active\nactive\nactive\n");
+    expect(await onHost(6, "systemctl is-active haproxy")).toBe("active\n");
+  });
+
+  it("a kubelet's CSR made with the bootstrap token is approved and issued; cluster-info is signed for the token", async () => {
+    expect(out.joinToken).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    expect(out.caCertHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const asKubelet = tokenKubeconfig(out, out.joinToken);
+    const csr = {
+      apiVersion: "certificates.k8s.io/v1",
+      kind: "CertificateSigningRequest",
+      metadata: { name: "e2e-node-csr" },
+      spec: {
+        request: Buffer.from(await nodeCsrPem("e2e-node")).toString("base64"),
+        signerName: "kubernetes.io/kube-apiserver-client-kubelet",
+        usages: ["digital signature", "client auth"],
+      },
+    };
+    await kubectl(asKubelet, ["create", "-f", "-"], { stdin: JSON.stringify(csr) });
+    let cert = "";
+    for (let i = 0; i < 60 && !cert; i++) {
+      cert = (await kubectl(out.adminKubeconfig, ["get", "csr", "e2e-node-csr", "-o", "jsonpath={.status.certificate}"])).stdout;
+      if (!cert) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(cert, "the CSR was issued").not.toBe("");
+    const conditions = (await kubectl(out.adminKubeconfig, ["get", "csr", "e2e-node-csr", "-o", "jsonpath={.status.conditions[*].type}"]))
+      .stdout;
+    expect(conditions).toMatch(/Approved/);
+
+    // Token discovery: cluster-info is readable anonymously and carries a valid signature.
+    const anonymous = anonymousKubeconfig(out);
+    expect(anonymous).not.toMatch(/token|client-key/);
+    const info = JSON.parse((await kubectl(anonymous, ["-n", "kube-public", "get", "configmap", "cluster-info", "-o", "json"])).stdout) as {
+      data: Record<string, string>;
+    };
+    const id = out.joinToken.split(".")[0];
+    expect(info.data[`jws-kubeconfig-${id}`]).toBeTruthy();
+    expect(validClusterInfoSignature(info.data.kubeconfig, info.data[`jws-kubeconfig-${id}`], out.joinToken)).toBe(true);
+    expect(validClusterInfoSignature(info.data.kubeconfig, info.data[`jws-kubeconfig-${id}`], `${id}.0000000000000000`)).toBe(false);
+    expect(info.data.kubeconfig).toContain(`server: ${out.endpoint}`);
+  });
+
+  it("a stopped apiserver leaves the rotation within one health-check interval, then no request fails", async () => {
+    const r = reader(`${out.endpoint}/api/v1/namespaces/default`, adminCredentials(out));
+    await new Promise((res) => setTimeout(res, 2000));
+    const stoppedAt = Date.now();
+    await onHost(4, "systemctl stop kube-apiserver");
+    await new Promise((res) => setTimeout(res, 8000));
+    await r.stop();
+    const late = r.failures.filter((f) => f.at > stoppedAt + 2500);
+    console.log(
+      `[failover] ${r.ok} ok, ${r.failures.length} failed (${r.failures.map((f) => `${f.at - stoppedAt} ms: ${f.error}`).join("; ")})`,
+    );
+    expect(late, "failures after one health-check interval").toEqual([]);
+    expect(r.ok).toBeGreaterThan(50);
+    await onHost(4, "systemctl start kube-apiserver");
+    // Back in rotation (the next check passes) before the next test.
+    await onHost(4, "for i in $(seq 1 100); do curl -fsk https://127.0.0.1:6443/readyz >/dev/null 2>&1 && break; sleep 0.3; done");
+  }, 120_000);
+
+  it("a config change rolls the apiservers one at a time with no failed read", async () => {
+    const pids = async (h: number) => (await onHost(h, "systemctl show -p MainPID --value kube-apiserver")).trim();
+    const before = [await pids(4), await pids(5)];
+    await new Promise((res) => setTimeout(res, 3000));
+    const r = reader(`${out.endpoint}/api/v1/namespaces/default`, adminCredentials(out));
+    await stack.setConfig("extraArgs", JSON.stringify({ apiserver: { "event-ttl": "2h0m0s" } }));
+    const up = (await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 })).stdout;
+    await r.stop();
+    console.log(`[rolling] ${r.ok} ok, ${r.failures.length} failed ${JSON.stringify(r.failures.slice(0, 5))}`);
+    expect(r.failures).toEqual([]);
+    const after = [await pids(4), await pids(5)];
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(await onHost(5, "grep -c -- '--event-ttl=2h0m0s' /etc/systemd/system/kube-apiserver.service")).toBe("1\n");
+    // One at a time: cp2 restarted only after cp1 was ready again.
+    const i1 = up.indexOf("cp1: kube-apiserver ready after");
+    const i2 = up.indexOf("(re)starting kube-apiserver", i1);
+    expect(i1, up.slice(-3000)).toBeGreaterThan(-1);
+    expect(i2).toBeGreaterThan(i1);
+  }, 1_000_000);
+
+  it("a second `up` changes nothing and opens no SSH session", async () => {
+    const before = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
+    const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+    expect(r.stdout).not.toMatch(/[~+-] .*(update|create|delete|replace)/);
+    const after = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
+    // Each count includes the session of the check itself.
+    expect(after.map((a, i) => a - before[i])).toEqual([1, 1, 1, 1, 1, 1]);
+  }, 300_000);
+
+  it("destroy removes units, config and PKI, and haproxy from the LB host", async () => {
+    await stack.pulumi(["destroy", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    for (const h of [4, 5]) {
+      expect(await onHost(h, "ls /etc/systemd/system | grep -c '^kube-' || true")).toBe("0\n");
+      expect(await onHost(h, "ls -A /etc/kubernetes 2>/dev/null | wc -l")).toBe("0\n");
+      expect(await onHost(h, "ls /opt/kubernetes 2>/dev/null | wc -l")).toBe("0\n");
+    }
+    expect(await onHost(6, "systemctl is-active haproxy || true")).not.toBe("active\n");
+    expect(await onHost(6, "command -v haproxy || echo none")).toBe("none\n");
+  }, 1_000_000);
+});
+
+describe("stacked etcd with a local haproxy on 3 control-plane hosts", () => {
+  let stack: Stack;
+  let out: KubeOutputs;
+
+  beforeAll(async () => {
+    stack = await kubeStack("stacked", { cpHosts: hostsConfig([0, 1, 2], ["s1", "s2", "s3"]), localLb: "true" });
+    await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 1_500_000 });
+    out = await kubeOutputs(stack);
+  }, 1_600_000);
+
+  it("serves the API: objects, encrypted Secrets, /readyz, both leases; each host reaches it at 127.0.0.1", async () => {
+    expect(out.etcdEndpoints).toEqual([0, 1, 2].map((i) => `https://${bed.hosts[i].ip}:2379`));
+    await expectWorkingControlPlane(out, "stacked");
+    for (const h of [1, 2, 3]) {
+      expect(await onHost(h, "kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz")).toBe("ok");
+      expect(await onHost(h, "grep -c 'server: https://127.0.0.1:6443' /etc/kubernetes/admin.conf")).toBe("1\n");
+    }
+  });
+
+  it("destroy leaves no unit and archives the etcd data, never wipes it", async () => {
+    const archives = (h: number) =>
+      onHost(h, "ls -d /var/lib/etcd.archived-*/member/snap 2>/dev/null | wc -l").then((s) => Number(s.trim()));
+    const before = await Promise.all([1, 2, 3].map(archives));
+    await stack.pulumi(["destroy", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    for (const h of [1, 2, 3]) {
+      expect(await onHost(h, "ls /etc/systemd/system | grep -c '^kube-\\|^etcd' || true")).toBe("0\n");
+      expect(await archives(h)).toBe(before[h - 1] + 1);
+    }
+  }, 1_000_000);
+});
+
+describe("the same control plane declared from YAML (external etcd by endpoints and CA)", () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await Stack.create("kube-yaml", "yaml");
+    const sums = bedKubeSha256(bed);
+    const config: Record<string, string> = {
+      etcdHost: bed.hosts[0].ip,
+      etcdHostKey: bed.hosts[0].hostKey,
+      cpHost: bed.hosts[1].ip,
+      cpHostKey: bed.hosts[1].hostKey,
+      etcdSha256: bedTarballSha256(bed, ETCD),
+      etcdDownloadUrl: `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`,
+      version: KUBE_VERSION,
+      downloadUrl: bedKubeDownloadUrl(bed),
+      shaApiserver: sums["kube-apiserver"],
+      shaControllerManager: sums["kube-controller-manager"],
+      shaScheduler: sums["kube-scheduler"],
+      shaKubectl: sums.kubectl,
+    };
+    for (const [k, v] of Object.entries(config)) await stack.setConfig(k, v);
+    await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+    await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
+    await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 1_200_000 });
+  }, 1_300_000);
+
+  afterAll(async () => {
+    await stack?.pulumi(["destroy", "--yes", "--skip-preview"], { allowFailure: true, timeoutMs: 900_000 });
+  }, 1_000_000);
+
+  it("serves the API with encrypted Secrets; the kubeconfig and join token stay secrets", async () => {
+    const out = await kubeOutputs(stack);
+    await expectWorkingControlPlane(out, "yaml");
+    const shown = (await stack.pulumi(["stack", "output", "--json"])).stdout;
+    const plain = JSON.parse(shown) as Record<string, unknown>;
+    expect(plain.adminKubeconfig).toBe("[secret]");
+    expect(plain.joinToken).toBe("[secret]");
+  });
+});
+
+describe("refused at preview, before any host is touched", () => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["a service CIDR holding a host address", { serviceCidr: "10.77.0.0/24" }, /serviceCidr 10\.77\.0\.0\/24 holds the host address/],
+    ["duplicate hosts", { cpHosts: "DUP" }, /use the same host/],
+    [
+      "a flag that overrides a managed setting",
+      { extraArgs: JSON.stringify({ apiserver: { "authorization-mode": "AlwaysAllow" } }) },
+      /--authorization-mode is managed by the package/,
+    ],
+    ["two control-plane hosts without a load balancer", { lbHosts: "NONE" }, /2 control-plane hosts need a loadBalancer/],
+    ["a version without checksum", { sha256: "{}", version: "1.37.1" }, /pins no checksum for kube-apiserver/],
+  ];
+  for (const [what, config, message] of cases) {
+    it(
+      what,
+      async () => {
+        const base: Record<string, string> = {
+          cpHosts: hostsConfig([3, 4], ["cp1", "cp2"]),
+          lbHosts: hostsConfig([5], ["lb1"]),
+          etcdHosts: hostsConfig([0, 1, 2], ["e1", "e2", "e3"]),
+        };
+        const merged = { ...base, ...config };
+        if (merged.cpHosts === "DUP") merged.cpHosts = hostsConfig([3, 3], ["cp1", "cp2"]);
+        const stack = await kubeStack(
+          `refused-${what.replace(/\W+/g, "-")}`,
+          Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== "NONE")),
+        );
+        const before = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
+        const r = await stack.pulumi(["preview"], { allowFailure: true });
+        expect(r.code).not.toBe(0);
+        expect(r.stdout + r.stderr).toMatch(message);
+        const after = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
+        expect(after.map((a, i) => a - before[i])).toEqual([1, 1, 1, 1, 1, 1]);
+      },
+      120_000,
+    );
+  }
+});

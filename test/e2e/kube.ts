@@ -1,0 +1,153 @@
+// Helpers for E2E tests of KubeControlPlane that look at the live control plane from outside, the
+// way a user would: kubectl with the admin kubeconfig (through the load balancer), plain HTTPS,
+// etcd3 over mTLS to read what the apiservers stored.
+import { createHmac, webcrypto } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as https from "node:https";
+import * as path from "node:path";
+import { Bed, run, repo, Stack, toolchainBin } from "./harness";
+
+export const KUBE_VERSION =
+  /^KUBE_VERSIONS="?([0-9.]+)/m.exec(readFileSync(path.join(repo, "toolchain", "versions.env"), "utf8"))?.[1] ?? "1.37.2";
+
+export interface KubeOutputs {
+  endpoint: string;
+  adminKubeconfig: string;
+  caCertPem: string;
+  joinToken: string;
+  caCertHash: string;
+  certificatesNotAfter: Record<string, string>;
+  etcdEndpoints: string[];
+  leaders: Record<string, string>;
+  apiserverReadySeconds: Record<string, string>;
+  etcdCaCertPem: string;
+  etcdAdminCertPem: string;
+  etcdAdminKeyPem: string;
+}
+
+/** The admin's client certificate and key, from the admin kubeconfig. */
+export function adminCredentials(out: KubeOutputs): { ca: string; cert: string; key: string } {
+  const field = (k: string) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(out.adminKubeconfig)![1], "base64").toString();
+  return { ca: out.caCertPem, cert: field("client-certificate-data"), key: field("client-key-data") };
+}
+
+export async function kubeOutputs(stack: Stack): Promise<KubeOutputs> {
+  return (await stack.outputs()) as unknown as KubeOutputs;
+}
+
+/** The bed mirror's Kubernetes binaries (dl.k8s.io's layout): their sha256 files. */
+export function bedKubeSha256(bed: Bed, version = KUBE_VERSION): Record<string, string> {
+  const dir = path.join(path.dirname(bed.etcdDist), "kube", "release", `v${version}`, "bin", "linux", "amd64");
+  return Object.fromEntries(
+    ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"].map((b) => [
+      b,
+      readFileSync(path.join(dir, `${b}.sha256`), "utf8")
+        .trim()
+        .split(/\s+/)[0],
+    ]),
+  );
+}
+
+export function bedKubeDownloadUrl(bed: Bed): string {
+  return `${bed.mirror}/kube/release/v{version}/bin/linux/{arch}/{binary}`;
+}
+
+mkdirSync(path.join(repo, "test", ".work"), { recursive: true });
+const scratch = mkdtempSync(path.join(repo, "test", ".work", "kubectl-"));
+let n = 0;
+
+/** kubectl (the toolchain's) with a kubeconfig; throws with its output on failure unless allowFailure. */
+export async function kubectl(kubeconfig: string, args: string[], opts: { stdin?: string; allowFailure?: boolean } = {}) {
+  const file = path.join(scratch, `kubeconfig-${n++}`);
+  writeFileSync(file, kubeconfig, { mode: 0o600 });
+  const r = await run(path.join(toolchainBin(), "kubectl"), ["--kubeconfig", file, "--request-timeout=20s", ...args], {
+    stdin: opts.stdin,
+    timeoutMs: 120_000,
+  });
+  if (r.code !== 0 && !opts.allowFailure) throw new Error(`kubectl ${args.join(" ")} failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** A kubeconfig that authenticates with a bearer token (a joining kubelet's bootstrap token). */
+export function tokenKubeconfig(out: KubeOutputs, token: string): string {
+  const ca = Buffer.from(out.caCertPem).toString("base64");
+  return `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: ${ca}\n    server: ${out.endpoint}\n  name: c\ncontexts:\n- context:\n    cluster: c\n    user: u\n  name: c\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: ${token}\n`;
+}
+
+/** A kubeconfig with no credentials: what an anonymous client (token discovery) sees. */
+export function anonymousKubeconfig(out: KubeOutputs): string {
+  return tokenKubeconfig(out, "").replace(/ {2}user:\n {4}token: \n/, "  user: {}\n");
+}
+
+/** A PKCS#10 request as a kubelet makes it for its client certificate (CN=system:node:NAME, O=system:nodes). */
+export async function nodeCsrPem(node: string): Promise<string> {
+  await import("reflect-metadata");
+  const x509 = await import("@peculiar/x509");
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=system:node:${node}, O=system:nodes`,
+    keys,
+    signingAlgorithm: alg,
+  });
+  return csr.toString("pem");
+}
+
+/**
+ * Verifies a cluster-info signature the way kubeadm's token discovery does: a detached JWS (HS256,
+ * kid = token id) over the kubeconfig, keyed with the token secret.
+ */
+export function validClusterInfoSignature(kubeconfig: string, jws: string, token: string): boolean {
+  const [id, secret] = token.split(".");
+  const [header, payload, signature] = jws.split(".");
+  if (payload !== "") return false;
+  const h = JSON.parse(Buffer.from(header, "base64url").toString()) as { alg?: string; kid?: string };
+  if (h.alg !== "HS256" || h.kid !== id) return false;
+  const expected = createHmac("sha256", secret)
+    .update(`${header}.${Buffer.from(kubeconfig).toString("base64url")}`)
+    .digest("base64url");
+  return expected === signature;
+}
+
+/** GETs url every intervalMs until stop() and counts failures, with when they happened. */
+export function reader(url: string, tls: { ca: string; cert?: string; key?: string }, intervalMs = 100) {
+  const failures: { at: number; error: string }[] = [];
+  let ok = 0;
+  let running = true;
+  const agent = new https.Agent({ ...tls, keepAlive: false });
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const req = https.get(url, { agent, timeout: 3000 }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (res.statusCode === 200) ok++;
+          else failures.push({ at: Date.now(), error: `HTTP ${res.statusCode}` });
+          resolve();
+        });
+      });
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", (e) => {
+        failures.push({ at: Date.now(), error: e.message });
+        resolve();
+      });
+    });
+  const loop = (async () => {
+    while (running) {
+      const started = Date.now();
+      await once();
+      await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
+    }
+  })();
+  return {
+    failures,
+    get ok() {
+      return ok;
+    },
+    async stop() {
+      running = false;
+      await loop;
+      agent.destroy();
+    },
+  };
+}
