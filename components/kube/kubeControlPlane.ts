@@ -89,6 +89,12 @@ export interface KubeLoadBalancerChoice {
   port?: number;
   /** Milliseconds between haproxy's health checks; default 1000. */
   checkIntervalMs?: number;
+  /**
+   * Seconds a restarted apiserver is given to be back in the load balancer's rotation before the
+   * next host restarts; default 2 health checks and a second with haproxy, 30 for an endpoint you
+   * built (set it to your load balancer's interval × healthy threshold).
+   */
+  settleSeconds?: number;
 }
 
 export interface KubeControlPlaneArgs extends KubeInstallOptions {
@@ -298,7 +304,9 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       extraArgs: args.extraArgs,
     }));
 
-    // One host (re)starts at a time, each ready before the next: the load balancer always has the others.
+    // One host (re)starts at a time, each ready and back in rotation before the next: the load balancer always has the others.
+    const settleSeconds =
+      lb?.settleSeconds ?? (lb?.hosts?.length || lb?.local ? Math.ceil((2 * (lb.checkIntervalMs ?? 1000)) / 1000) + 1 : lb?.endpoint ? 30 : 0);
     this.members = [];
     for (const h of args.hosts) {
       const previous = this.members[this.members.length - 1];
@@ -323,6 +331,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
             installAfter: preflights,
             startAfter: previous ? [previous.service] : etcdReady,
             startTimeoutSeconds: args.startTimeoutSeconds,
+            settleSeconds,
           },
           child,
         ),

@@ -53,6 +53,8 @@ export interface KubeControlPlaneMemberArgs extends KubeInstallOptions {
   startAfter?: pulumi.Resource[];
   /** How long each component may take to be ready, in seconds; default 180. */
   startTimeoutSeconds?: number;
+  /** Seconds to wait after a restarted apiserver is ready, for the load balancer to take it back before the next host restarts; default 0. */
+  settleSeconds?: number;
   /** What to do with the host steps when the host is gone on delete: fail (default) or skip with a warning. */
   unreachableOnDelete?: "fail" | "skip";
 }
@@ -194,6 +196,7 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
       PE_FILES_DIGEST: fileStep.outputs.apply((o) => o.digest),
       PE_READYZ_URL: this.url.apply((u) => `${u}/readyz`),
       PE_START_TIMEOUT: String(args.startTimeoutSeconds ?? 180),
+      PE_SETTLE_SECONDS: String(args.settleSeconds ?? 0),
     });
     this.service = new HostScript(
       `${name}-service`,

@@ -13,6 +13,8 @@
 #   PE_FILES_DIGEST              the digest of /etc/kubernetes's files (kube-files): a new one restarts all
 #   PE_READYZ_URL                this apiserver's /readyz URL (https://<advertise address>:<port>/readyz)
 #   PE_START_TIMEOUT             seconds each component may take to be ready (default 180)
+#   PE_SETTLE_SECONDS            seconds to wait after a restarted apiserver is ready, so the load
+#                                balancer takes it back into rotation before the next host restarts (default 0)
 # Stdin: none.
 # Outputs:
 #   ::output restarted=<components (re)started by this run, comma-separated, or none>
@@ -24,8 +26,9 @@ set -euo pipefail
 # include: common/lib/common.sh
 # include: kube/lib/kube-host.sh
 : "${PE_PHASE:?}" "${PE_UNIT_APISERVER:?}" "${PE_UNIT_CONTROLLER_MANAGER:?}" "${PE_UNIT_SCHEDULER:?}"
-: "${PE_FILES_DIGEST:?}" "${PE_READYZ_URL:?}" "${PE_START_TIMEOUT:=180}"
+: "${PE_FILES_DIGEST:?}" "${PE_READYZ_URL:?}" "${PE_START_TIMEOUT:=180}" "${PE_SETTLE_SECONDS:=0}"
 [[ $PE_START_TIMEOUT =~ ^[0-9]+$ ]] || die "bad start timeout"
+[[ $PE_SETTLE_SECONDS =~ ^[0-9]+$ ]] || die "bad settle seconds"
 [[ $PE_READYZ_URL =~ ^https://[^[:space:]]+/readyz$ ]] || die "bad readyz URL $PE_READYZ_URL"
 for text in "$PE_UNIT_APISERVER" "$PE_UNIT_CONTROLLER_MANAGER" "$PE_UNIT_SCHEDULER"; do
   [[ $text == *"$PE_MANAGED_MARK"* ]] || die "a unit text lacks the managed mark"
@@ -100,6 +103,10 @@ for u in "${PE_KUBE_UNITS[@]}"; do
   fi
 done
 printf '%s\n' "$PE_FILES_DIGEST" | install_content "$digest_record" 0644 root:root >/dev/null
+if [[ -n $ready_seconds ]] && ((PE_SETTLE_SECONDS > 0)); then
+  log "waiting ${PE_SETTLE_SECONDS} s for the load balancer to take kube-apiserver back into rotation"
+  sleep "$PE_SETTLE_SECONDS"
+fi
 if ((${#restarted[@]} == 0)); then
   log "control plane unchanged and running"
   output restarted none

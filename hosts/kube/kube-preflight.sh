@@ -55,7 +55,8 @@ if [[ $PE_ROLE == control-plane ]]; then
     if [[ -e /etc/systemd/system/$u.service ]] && ! managed_unit "$u.service"; then
       die "/etc/systemd/system/$u.service exists and is not managed by pulumi-etcd (another installation); move it away and rerun"
     fi
-    for pid in $(pgrep -x "$u" || true); do
+    # Process names are cut at 15 characters: match the command line's first word instead.
+    for pid in $(pgrep -f "^([^ ]*/)?$u( |\$)" || true); do
       ours "$pid" || die "a $u process (PID $pid) not started by pulumi-etcd runs on this host; stop it and rerun"
     done
   done

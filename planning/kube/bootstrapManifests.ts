@@ -60,6 +60,14 @@ export function renderBootstrapManifests(spec: { token: string; caCertPem: strin
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kubeadm:bootstrap-signer-clusterinfo" },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "system:anonymous" }],
     },
+    // kubeadm join reads its Node with the token before the TLS bootstrap.
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "kubeadm:get-nodes" },
+      rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get"] }],
+    },
+    crb("kubeadm:get-nodes", "kubeadm:get-nodes", BOOTSTRAP_GROUP),
     crb("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", BOOTSTRAP_GROUP),
     crb("kubeadm:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", BOOTSTRAP_GROUP),
     crb(

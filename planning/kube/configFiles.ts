@@ -10,13 +10,17 @@ export function renderSchedulerConfig(): string {
     `  kubeconfig: ${kubePath("schedulerConf")}`,
     "leaderElection:",
     "  leaderElect: true",
+    // --profiling is ignored with --config: the file says it.
+    "enableProfiling: false",
     "",
   ].join("\n");
 }
 
 /** Secrets encrypted with AES-CBC under the given 32-byte key (base64); identity reads data written before. */
 export function renderEncryptionConfig(keyBase64: string): string {
-  if (Buffer.from(keyBase64, "base64").length !== 32) throw new Error("the encryption key must be 32 bytes (base64)");
+  // Exactly standard base64 of 32 bytes: Buffer.from would skip junk and accept base64url.
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(keyBase64))
+    throw new Error("the encryption key must be 32 bytes in standard base64 (44 characters ending in '=')");
   return [
     "apiVersion: apiserver.config.k8s.io/v1",
     "kind: EncryptionConfiguration",

@@ -73,8 +73,11 @@ export function validateControlPlane(f: ControlPlaneFacts): Findings {
       errors.push(`${who}: name ${JSON.stringify(h.name)} must be a DNS label (lowercase letters, digits, '-', at most 63)`);
     else names.set(h.name, (names.get(h.name) ?? 0) + 1);
     claim(h.host, who);
-    for (const a of h.addresses ?? [])
+    for (const a of h.addresses ?? []) {
       if (a !== undefined && !isIpAddress(a) && !isDnsName(a)) errors.push(`${who}: address ${JSON.stringify(a)} is not an IP or DNS name`);
+      // An address is one host's: another host advertising it would bind what is not its own.
+      else if (a !== undefined && a !== h.host) claim(a, who);
+    }
   });
   for (const [n, count] of names) if (count > 1) errors.push(`host name ${n} is listed ${count} times: names must be unique`);
 
@@ -101,6 +104,9 @@ export function validateControlPlane(f: ControlPlaneFacts): Findings {
     (lb.hosts ?? []).forEach((h, i) => {
       const who = `loadBalancer.hosts[${i}]${h.name ? ` (${h.name})` : ""}`;
       if (!h.name || !LABEL.test(h.name)) errors.push(`${who}: name must be a DNS label`);
+      // Names key each host's resources: one name, one host, across both roles.
+      else if (names.has(h.name)) errors.push(`${who}: the name ${h.name} is already used by another host: names must be unique`);
+      else names.set(h.name, 1);
       claim(h.host, who);
     });
     if (lb.endpoint !== undefined) {

@@ -46,7 +46,20 @@ const REFUSED: Record<KubeComponent, string[]> = {
     "enable-insecure-endpoints",
   ],
   "kube-controller-manager": ["insecure-port", "address"],
-  "kube-scheduler": ["insecure-port", "address", "port", "kubeconfig"],
+  // With --config, a leader-elect* flag overrides the file's leaderElect: true (two schedulers at once).
+  "kube-scheduler": [
+    "insecure-port",
+    "address",
+    "port",
+    "kubeconfig",
+    "leader-elect",
+    "leader-elect-lease-duration",
+    "leader-elect-renew-deadline",
+    "leader-elect-retry-period",
+    "leader-elect-resource-lock",
+    "leader-elect-resource-name",
+    "leader-elect-resource-namespace",
+  ],
 };
 
 export type Flags = [string, string][];
@@ -141,7 +154,8 @@ export function schedulerFlags(s: ControlPlaneSettings): Flags {
 }
 
 function withExtra(managed: Flags, extra?: Record<string, string>): Flags {
-  return [...managed, ...Object.entries(extra ?? {}).sort(([a], [b]) => a.localeCompare(b))];
+  const named = Object.entries(extra ?? {}).map(([k, v]): [string, string] => [k.replace(/^--/, ""), v]);
+  return [...managed, ...named.sort(([a], [b]) => a.localeCompare(b))];
 }
 
 const FLAG_NAME = /^[a-z][a-z0-9-]*$/;

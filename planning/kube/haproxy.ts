@@ -21,7 +21,8 @@ export function renderHaproxyConfig(s: HaproxySpec): string {
     "# Managed by pulumi-etcd (KubeControlPlane load balancer); changes are overwritten.",
     "global",
     "  log stdout format raw local0 notice",
-    "  maxconn 20000",
+    // No maxconn: haproxy derives it from the file-descriptor limit it is given (a fixed value
+    // above what the limit allows makes it refuse to load).
     "  stats socket /run/haproxy/admin.sock mode 660 level admin",
     "",
     "defaults",

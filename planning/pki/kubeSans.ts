@@ -1,7 +1,7 @@
 // Subject alternative names of a control-plane host's apiserver serving certificate (kubeadm's set):
 // the host's names and addresses, the load balancer's, the first service IP and the
 // kubernetes.default names, so in-cluster clients, the LB's health checks and users all verify it.
-import { isIpAddress } from "../common/addresses";
+import { canonicalAddress, isIpAddress } from "../common/addresses";
 
 export function apiserverSans(spec: {
   hostname: string;
@@ -22,5 +22,7 @@ export function apiserverSans(spec: {
     ...spec.loadBalancerAddresses,
   ];
   const ips = [spec.firstServiceIp, "127.0.0.1", "::1", ...names.filter(isIpAddress)];
-  return { dns: [...new Set(names.filter((n) => !isIpAddress(n)))], ips: [...new Set(ips)] };
+  const unique = new Map<string, string>();
+  for (const ip of ips) if (!unique.has(canonicalAddress(ip))) unique.set(canonicalAddress(ip), ip);
+  return { dns: [...new Set(names.filter((n) => !isIpAddress(n)))], ips: [...unique.values()] };
 }

@@ -74,9 +74,17 @@ export function tokenKubeconfig(out: KubeOutputs, token: string): string {
   return `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: ${ca}\n    server: ${out.endpoint}\n  name: c\ncontexts:\n- context:\n    cluster: c\n    user: u\n  name: c\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: ${token}\n`;
 }
 
-/** A kubeconfig with no credentials: what an anonymous client (token discovery) sees. */
-export function anonymousKubeconfig(out: KubeOutputs): string {
-  return tokenKubeconfig(out, "").replace(/ {2}user:\n {4}token: \n/, "  user: {}\n");
+/** GET over HTTPS without any credentials (what token discovery does); throws unless 200. */
+export function anonymousGet(url: string, caCertPem: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca: caCertPem, timeout: 10_000 }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${body}`))));
+      })
+      .on("error", reject);
+  });
 }
 
 /** A PKCS#10 request as a kubelet makes it for its client certificate (CN=system:node:NAME, O=system:nodes). */
