@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The test bed: N real Debian hosts, each booted by systemd-nspawn in its own network namespace on
 # an overlay root, reached over OpenSSH with keys and pinned host keys. Plus, on the bridge address,
-# an HTTP mirror of the etcd release tarballs and an S3-compatible store (s3rver).
+# an HTTP mirror of the toolchain's dist directory (etcd release tarballs, Kubernetes binaries in
+# dl.k8s.io's layout, and a flat Debian repository with haproxy that is the hosts' only apt source)
+# and an S3-compatible store (s3rver).
 #
 #   bed.sh up N        boot hosts 1..N (tears down an existing bed first)
 #   bed.sh down        stop everything this script started; safe to run any time
 #   bed.sh ssh I CMD   run CMD on host I as root
 #   bed.sh status      print the bed's hosts as JSON (the E2E harness reads this)
-#   bed.sh image       build the cached base image only
+#   bed.sh image       build the cached base image and the hosts' Debian package repository only
 #
 # Hosts: 10.77.0.(10+I)/24 and fd77::(10+I)/64, no default route; the bridge is 10.77.0.1 / fd77::1.
 set -euo pipefail
@@ -18,6 +20,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 cache=${PULUMI_ETCD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-etcd}
 image="$cache/images/$DEBIAN_SUITE-base"
+debs="$cache/dist/debs"
+# Debian packages the hosts can install from the bed's mirror (with what they need that the image lacks).
+host_debs=(haproxy)
 bed=${PULUMI_ETCD_BED_DIR:-/var/tmp/pulumi-etcd-bed}
 bridge=pe-br0
 net4=10.77.0
@@ -79,6 +84,58 @@ EOF
   log "image ready: $image ($(du -sh "$image" | cut -f1))"
 }
 
+# A flat repository of host_debs and the dependencies the image lacks, collected once with the machine's
+# network inside a throwaway overlay of the image (the image itself is not touched), so hosts, which
+# have no route out, can `apt-get install` them from the mirror. Its own stamp: rebuilt when the package
+# list or the image changes, without rebuilding the image.
+build_debs() {
+  local key tmp="$cache/images/debs.tmp" f
+  key="flat-v1 packages=${host_debs[*]} image=$(sha256sum "$image/var/lib/dpkg/status" | cut -d' ' -f1)"
+  if [[ -f $debs/Packages.gz && $(cat "$debs/.complete" 2>/dev/null) == "$key" ]]; then return; fi
+  log "collecting ${host_debs[*]} and their dependencies into $debs (once)"
+  cleanup_debs_tmp
+  mkdir -p "$tmp/upper" "$tmp/work" "$tmp/root"
+  mount -t overlay overlay -o "lowerdir=$image,upperdir=$tmp/upper,workdir=$tmp/work" "$tmp/root"
+  cp /etc/resolv.conf "$tmp/root/etc/resolv.conf"
+  # The image's own sources (the mirror debootstrap used); dates unchecked like the machine's own apt.
+  if ! chroot "$tmp/root" /bin/sh -c 'apt-get -o Acquire::Check-Valid-Until=false -o Acquire::Check-Date=false update &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --download-only "$@"' sh "${host_debs[@]}" \
+      >"$cache/images/debs.log" 2>&1; then
+    cleanup_debs_tmp
+    die "downloading ${host_debs[*]} failed; see $cache/images/debs.log"
+  fi
+  rm -rf "$debs.tmp"
+  mkdir -p "$debs.tmp"
+  cp "$tmp/root"/var/cache/apt/archives/*.deb "$debs.tmp/"
+  cleanup_debs_tmp
+  # The index apt reads from a flat repository (`deb URL ./`): each package's control fields plus where
+  # it is, its size and sha256; and a Release listing the index so apt fetches nothing else.
+  for f in "$debs.tmp"/*.deb; do
+    dpkg-deb -f "$f"
+    printf 'Filename: ./%s\nSize: %s\nSHA256: %s\n\n' "${f##*/}" "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"
+  done >"$debs.tmp/Packages"
+  gzip -9nk "$debs.tmp/Packages"
+  {
+    printf 'Suite: pulumi-etcd-bed\nDate: %s\nArchitectures: amd64\nSHA256:\n' "$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')"
+    for f in Packages Packages.gz; do printf ' %s %s %s\n' "$(sha256sum "$debs.tmp/$f" | cut -d' ' -f1)" "$(stat -c %s "$debs.tmp/$f")" "$f"; done
+  } >"$debs.tmp/Release"
+  printf '%s\n' "$key" >"$debs.tmp/.complete"
+  rm -rf "$debs"
+  mv "$debs.tmp" "$debs"
+  local names=()
+  for f in "$debs"/*.deb; do
+    f=${f##*/}
+    names+=("${f%%_*}")
+  done
+  log "debs ready: ${names[*]} ($(du -sh "$debs" | cut -f1))"
+}
+
+cleanup_debs_tmp() {
+  local tmp="$cache/images/debs.tmp"
+  if mountpoint -q "$tmp/root"; then umount "$tmp/root" 2>/dev/null || umount -l "$tmp/root"; fi
+  rm -rf "$tmp"
+}
+
 ensure_key() {
   mkdir -p "$bed"
   [[ -f $bed/id_ed25519 ]] || ssh-keygen -q -t ed25519 -N '' -C pulumi-etcd-bed -f "$bed/id_ed25519"
@@ -116,6 +173,10 @@ prepare_root() {
   cp "$root/etc/ssh/ssh_host_ed25519_key.pub" "$dir/host_key.pub"
   install -d -m 0700 "$root/root/.ssh"
   install -m 0600 "$bed/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+  # The bed's flat repository is the host's only apt source: no attempt to reach a Debian mirror.
+  rm -f "$root/etc/apt/sources.list.d/"*
+  printf 'deb [trusted=yes] http://%s.1:%d/debs ./\n' "$net4" "$mirror_port" >"$root/etc/apt/sources.list"
+  printf 'Acquire::Languages "none";\n' >"$root/etc/apt/apt.conf.d/90pulumi-etcd-bed"
 }
 
 setup_netns() {
@@ -189,6 +250,7 @@ cmd_up() {
   [[ $n =~ ^[1-9]$ ]] || die "usage: bed.sh up N (N from 1 to 9)"
   require_root
   build_image
+  build_debs
   cmd_down quiet
   ensure_key
   log "booting $n hosts"
@@ -293,6 +355,6 @@ case ${1:-} in
   ssh) shift; cmd_ssh "$@" ;;
   kill) cmd_kill "${2:-}" ;;
   status) cmd_status ;;
-  image) require_root; build_image ;;
+  image) require_root; build_image; build_debs ;;
   *) die "usage: bed.sh up N | down | ssh I CMD | kill I | status | image" ;;
 esac

@@ -15,7 +15,7 @@ if [[ $what == unit || $what == all ]]; then
   npx vitest run test/unit
 fi
 if [[ $what == e2e || $what == all ]]; then
-  log "toolchain (pulumi, language hosts, etcd)"
+  log "toolchain (pulumi, language hosts, etcd, Kubernetes)"
   PULUMI_ETCD_BIN=$(bash scripts/toolchain.sh | tail -n 1)
   export PULUMI_ETCD_BIN
   # Whatever happens, leave no bed behind.

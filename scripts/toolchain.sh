@@ -3,7 +3,11 @@
 #   - the pulumi CLI and language hosts (nodejs, python, yaml), built from the Go module proxy;
 #   - etcd/etcdctl/etcdutl for every version in toolchain/versions.env, packaged exactly like
 #     etcd's release tarballs (etcd-vX.Y.Z-linux-amd64.tar.gz holding etcd-vX.Y.Z-linux-amd64/)
-#     with a SHA256SUMS file, so the package's real download-and-verify path is what tests use.
+#     with a SHA256SUMS file, so the package's real download-and-verify path is what tests use;
+#   - kube-apiserver, kube-controller-manager, kube-scheduler and kubectl for every version in
+#     KUBE_VERSIONS (PULUMI_ETCD_KUBE_VERSIONS="1.37.2" builds fewer; "" none), built from the Go module
+#     k8s.io/kubernetes and laid out like dl.k8s.io (dist/kube/release/vX.Y.Z/bin/linux/amd64/NAME and
+#     NAME.sha256), which the test bed's mirror serves. The newest kubectl goes on the bin directory.
 # Nothing is written into the repository. The last line printed is the bin directory.
 set -euo pipefail
 
@@ -15,6 +19,7 @@ cache=${PULUMI_ETCD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-etcd}
 bin="$cache/bin"
 dist="$cache/dist/etcd"
 src="$cache/src"
+kube_dist="$cache/dist/kube/release"
 mkdir -p "$bin" "$dist" "$src"
 export GOFLAGS=-mod=mod CGO_ENABLED=0
 
@@ -170,6 +175,102 @@ unpack_etcd() {
   for tool in etcd etcdctl etcdutl; do ln -sfn "$cache/etcd/$newest/$tool" "$bin/$tool"; done
 }
 
+# Kubernetes: the versions to build, newest first; PULUMI_ETCD_KUBE_VERSIONS picks a subset.
+KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+# The same tags upstream's release build uses (hack/lib/golang.sh); without grpcnotrace the binaries
+# are ~60 % larger.
+KUBE_TAGS=selinux,notest,grpcnotrace
+kube_selected=()
+select_kube_versions() {
+  local v
+  for v in ${PULUMI_ETCD_KUBE_VERSIONS-$KUBE_VERSIONS}; do
+    [[ " $KUBE_VERSIONS " == *" $v "* ]] ||
+      die "PULUMI_ETCD_KUBE_VERSIONS: $v is not one of KUBE_VERSIONS in toolchain/versions.env ($KUBE_VERSIONS)"
+    kube_selected+=("$v")
+  done
+}
+
+# staging_replaces GOMOD VERSION: k8s.io/kubernetes' go.mod replaces each of its staging modules by
+# ./staging/src/k8s.io/X, which the proxy serves as the module k8s.io/X at v0.MINOR.PATCH; one
+# replace line per staging module, so the wrapper resolves exactly the code upstream builds.
+staging_replaces() {
+  local gomod=$1 v=$2
+  awk -v ver="v0.${v#1.}" '{
+    for (i = 2; i < NF; i++)
+      if ($i == "=>" && $(i + 1) ~ /^\.\/staging\//) printf "replace %s => %s %s\n", $(i - 1), $(i - 1), ver
+  }' "$gomod"
+}
+
+# build_kube VERSION: the four binaries of one release, with the version information upstream's
+# hack/lib/version.sh sets (in both component-base and client-go, or /version says v0.0.0-master).
+build_kube() {
+  local v=$1 dir="$src/kube-$1" out="$kube_dist/v$1/bin/linux/amd64" key="kube-v$1 tags=$KUBE_TAGS" b
+  local outs=() started=$SECONDS t cached=1
+  for b in "${KUBE_BINARIES[@]}"; do
+    outs+=("$out/$b")
+    [[ -s $out/$b.sha256 ]] || cached=
+  done
+  fresh "$key" "${outs[@]}" || cached=
+  if [[ -n $cached ]]; then log "kube v$v: cached"; return; fi
+  log "kube v$v: building ${KUBE_BINARIES[*]} from k8s.io/kubernetes (cold: see README)"
+  rm -rf "$dir"
+  mkdir -p "$dir" "$out"
+  local json gomod info gover
+  json=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@v$v") || die "k8s.io/kubernetes@v$v: not served by the module proxy"
+  gomod=$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+  info=$(sed -n 's/^[[:space:]]*"Info": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+  [[ -f $gomod && -f $info ]] || die "k8s.io/kubernetes@v$v: no go.mod/info in the module cache"
+  gover=$(awk '$1 == "go" { print $2; exit }' "$gomod")
+  wrapper_module "$dir" "$gover"
+  {
+    grep '^godebug ' "$gomod" || true
+    printf '\nrequire k8s.io/kubernetes v%s\n\n' "$v"
+    printf '// The staging replaces of k8s.io/kubernetes@v%s go.mod, pointed at the published modules.\n' "$v"
+    staging_replaces "$gomod" "$v"
+  } >>"$dir/go.mod"
+  local n
+  n=$(grep -c '^replace ' "$dir/go.mod")
+  ((n > 20)) || die "k8s.io/kubernetes@v$v: found only $n staging replaces in $gomod"
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    for b in "${KUBE_BINARIES[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
+    printf ')\n'
+  } >"$dir/tools.go"
+  # Version facts: the release tag's time (from the proxy) as the build date, so builds are
+  # reproducible; the module zip carries no commit, so gitCommit is a fixed placeholder (40 zeros) and
+  # gitTreeState "archive" (what upstream's version.sh says for a source export).
+  local minor=${v#1.} date ldflags="-s -w" pkg kv
+  minor=${minor%%.*}
+  date=$(sed -n 's/.*"Time": *"\([^"]*\)".*/\1/p' "$info")
+  date=$(date -u -d "$date" +%Y-%m-%dT%H:%M:%SZ)
+  for kv in "gitVersion=v$v" gitMajor=1 "gitMinor=$minor" gitCommit=0000000000000000000000000000000000000000 \
+    gitTreeState=archive "buildDate=$date"; do
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do ldflags+=" -X $pkg.$kv"; done
+  done
+  t=$SECONDS
+  (cd "$dir" && go mod tidy >"$dir/tidy.log" 2>&1) || { tail -n 20 "$dir/tidy.log" >&2; die "kube v$v: go mod tidy failed (logs in $dir)"; }
+  log "kube v$v: module graph resolved in $((SECONDS - t)) s ($(grep -c . "$dir/go.sum") go.sum lines)"
+  for b in "${KUBE_BINARIES[@]}"; do
+    t=$SECONDS
+    (cd "$dir" && go build -trimpath -tags "$KUBE_TAGS" -ldflags "$ldflags" -o "$out/$b.tmp" "k8s.io/kubernetes/cmd/$b") ||
+      die "kube v$v: building $b failed (module in $dir)"
+    mv "$out/$b.tmp" "$out/$b"
+    # Like dl.k8s.io: NAME.sha256 holds the hex digest only.
+    sha256sum "$out/$b" | cut -d' ' -f1 | tr -d '\n' >"$out/$b.sha256"
+    log "kube v$v: $b built in $((SECONDS - t)) s ($(($(stat -c %s "$out/$b") / 1000000)) MB)"
+  done
+  stamp "$key" "${outs[@]}"
+  log "kube v$v: all built in $((SECONDS - started)) s"
+}
+
+# The newest kubectl built goes on PATH (tests run it against the bed).
+link_kubectl() {
+  local newest
+  ((${#kube_selected[@]})) || return 0
+  newest=$(printf '%s\n' "${kube_selected[@]}" | sort -V | tail -n 1)
+  ln -sfn "$kube_dist/v$newest/bin/linux/amd64/kubectl" "$bin/kubectl"
+}
+
 report() {
   log "pulumi: $("$bin/pulumi" version)"
   local lang
@@ -182,15 +283,22 @@ report() {
     log "etcd v$v: $("$cache/etcd/$v/etcd" --version | head -n 1)"
   done
   log "etcd tarballs and SHA256SUMS: $dist"
+  for v in "${kube_selected[@]}"; do
+    log "kube v$v: $("$kube_dist/v$v/bin/linux/amd64/kube-apiserver" --version), kubectl $("$kube_dist/v$v/bin/linux/amd64/kubectl" version --client | head -n 1)"
+  done
+  if ((${#kube_selected[@]})); then log "kube binaries (dl.k8s.io layout): $kube_dist"; fi
 }
 
 main() {
   local started=$SECONDS v
+  select_kube_versions
   build_pulumi_cli
   build_language_hosts
   for v in $ETCD_VERSIONS; do build_etcd "$v"; done
   write_checksums
   unpack_etcd
+  for v in "${kube_selected[@]}"; do build_kube "$v"; done
+  link_kubectl
   report
   log "toolchain ready in $((SECONDS - started)) s"
   printf '%s\n' "$bin"
