@@ -84,7 +84,7 @@ export interface KubeLoadBalancerChoice {
   /** haproxy on every control-plane host at 127.0.0.1:6443 (kubespray's local load balancer). */
   local?: boolean;
   /** A load balancer you built, as "host:port" (e.g. an AWS NLB's DNS name and 6443). */
-  endpoint?: string;
+  endpoint?: pulumi.Input<string>;
   /** The port of dedicated haproxy hosts; default 6443. */
   port?: number;
   /** Milliseconds between haproxy's health checks; default 1000. */
@@ -195,7 +195,14 @@ export class KubeControlPlane extends pulumi.ComponentResource {
               : undefined,
           }
         : undefined,
-      loadBalancer: lb ? { hosts: lb.hosts?.map(facts), local: lb.local, endpoint: lb.endpoint, port: lb.port } : undefined,
+      loadBalancer: lb
+        ? {
+            hosts: lb.hosts?.map(facts),
+            local: lb.local,
+            endpoint: lb.endpoint === undefined ? undefined : (known(lb.endpoint) ?? null),
+            port: lb.port,
+          }
+        : undefined,
       serviceCidr: args.serviceCidr,
       clusterName: args.clusterName,
       dnsDomain: args.dnsDomain,
@@ -283,10 +290,15 @@ export class KubeControlPlane extends pulumi.ComponentResource {
     } else if (lb?.local) {
       hostEndpoint = pulumi.output(urlOf("127.0.0.1", port));
       publicEndpoint = addressOf(args.hosts[0]).apply((a) => urlOf(a, port));
-    } else if (lb?.endpoint) {
-      const ep = parseEndpoint(lb.endpoint) as { host: string; port: number };
-      hostEndpoint = publicEndpoint = pulumi.output(urlOf(ep.host, ep.port));
-      lbAddresses = [ep.host];
+    } else if (lb?.endpoint !== undefined) {
+      // Often another resource's output (an NLB's DNS name): checked again once known.
+      const ep = pulumi.output(lb.endpoint).apply((e) => {
+        const parsed = parseEndpoint(e);
+        if (typeof parsed === "string") throw new Error(`KubeControlPlane ${name}: ${parsed}`);
+        return parsed;
+      });
+      hostEndpoint = publicEndpoint = ep.apply((e) => urlOf(e.host, e.port));
+      lbAddresses = [ep.apply((e) => e.host)];
     } else {
       hostEndpoint = publicEndpoint = addressOf(args.hosts[0]).apply((a) => urlOf(a, port));
     }
@@ -306,7 +318,8 @@ export class KubeControlPlane extends pulumi.ComponentResource {
 
     // One host (re)starts at a time, each ready and back in rotation before the next: the load balancer always has the others.
     const settleSeconds =
-      lb?.settleSeconds ?? (lb?.hosts?.length || lb?.local ? Math.ceil((2 * (lb.checkIntervalMs ?? 1000)) / 1000) + 1 : lb?.endpoint ? 30 : 0);
+      lb?.settleSeconds ??
+      (lb?.hosts?.length || lb?.local ? Math.ceil((2 * (lb.checkIntervalMs ?? 1000)) / 1000) + 1 : lb?.endpoint !== undefined ? 30 : 0);
     this.members = [];
     for (const h of args.hosts) {
       const previous = this.members[this.members.length - 1];
@@ -377,7 +390,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: services },
     );
-    const lbUrlFromHosts = lb?.local ? hostEndpoint : lb?.hosts?.length || lb?.endpoint ? hostEndpoint : pulumi.output("");
+    const lbUrlFromHosts = lb?.local || lb?.hosts?.length || lb?.endpoint !== undefined ? hostEndpoint : pulumi.output("");
     const health = new HostScript(
       `${name}-health`,
       {

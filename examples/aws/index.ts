@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { generateKeyPairSync } from "node:crypto";
-import { EtcdCluster, SnapshotSchedule } from "@pulumi-etcd/etcd";
+import { EtcdCluster, KubeControlPlane, SnapshotSchedule } from "@pulumi-etcd/etcd";
 
 const config = new pulumi.Config();
 const count = config.getNumber("members") ?? 3;
@@ -43,8 +43,10 @@ new aws.iam.RolePolicy("etcd-backups", {
 });
 const profile = new aws.iam.InstanceProfile("etcd-member", { role: role.name });
 
-const instances = Array.from({ length: count }, (_, i) => {
-  // The host key is made here, so it can be pinned before the instance exists.
+const instances = Array.from({ length: count }, (_, i) => debianHost(`etcd-${i + 1}`, profile.name));
+
+// An EC2 instance whose SSH host key is made here, so it can be pinned before the instance exists.
+function debianHost(name: string, instanceProfile?: pulumi.Input<string>) {
   const hostKey = generateKeyPairSync("ed25519");
   const priv = pulumi.secret(hostKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString());
   const pub = hostKey.publicKey.export({ type: "spki", format: "der" });
@@ -61,18 +63,18 @@ disable_root: false
 ssh_authorized_keys:
   - ${sshPublicKey}
 `;
-  const instance = new aws.ec2.Instance(`etcd-${i + 1}`, {
+  const instance = new aws.ec2.Instance(name, {
     ami: ami.id,
     instanceType: "t3.small",
     subnetId,
     vpcSecurityGroupIds: [securityGroupId],
-    iamInstanceProfile: profile.name,
+    iamInstanceProfile: instanceProfile,
     metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
     userData,
-    tags: { Name: `etcd-${i + 1}` },
+    tags: { Name: name },
   });
   return { instance, hostKeyLine };
-});
+}
 
 function u32str(b: Buffer): Buffer {
   const len = Buffer.alloc(4);
@@ -109,3 +111,40 @@ new SnapshotSchedule(
 export const privateIps = instances.map(({ instance }) => instance.privateIp);
 export const clientEndpoints = etcd.clientEndpoints;
 export const backupBucket = bucket.bucket;
+
+// A Kubernetes control plane on 2 more instances, on this etcd, behind an NLB whose target group
+// checks each apiserver's /readyz over HTTPS (anonymous /readyz answers 200, as kubeadm sets it).
+// The component waits 30 s between hosts on a config change (settleSeconds), the NLB's
+// interval × healthy threshold below, so one apiserver always serves.
+const cpHosts = [1, 2].map((i) => debianHost(`kube-cp-${i}`));
+const nlb = new aws.lb.LoadBalancer("kube-api", { loadBalancerType: "network", internal: true, subnets: [subnetId] });
+const apiTargets = new aws.lb.TargetGroup("kube-api", {
+  port: 6443,
+  protocol: "TCP",
+  targetType: "instance",
+  vpcId: aws.ec2.getSubnetOutput({ id: subnetId }).vpcId,
+  healthCheck: { protocol: "HTTPS", path: "/readyz", port: "6443", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+  deregistrationDelay: 10,
+});
+new aws.lb.Listener("kube-api", {
+  loadBalancerArn: nlb.arn,
+  port: 6443,
+  protocol: "TCP",
+  defaultActions: [{ type: "forward", targetGroupArn: apiTargets.arn }],
+});
+cpHosts.forEach(
+  ({ instance }, i) =>
+    new aws.lb.TargetGroupAttachment(`kube-api-${i + 1}`, { targetGroupArn: apiTargets.arn, targetId: instance.id, port: 6443 }),
+);
+
+const kube = new KubeControlPlane("kube", {
+  hosts: cpHosts.map(({ instance, hostKeyLine }, i) => ({
+    name: `kube-cp-${i + 1}`,
+    connection: { host: instance.privateIp, user: "root", privateKey: sshKey, hostKey: hostKeyLine },
+  })),
+  version: "1.36.3", // checksums pinned by the package
+  etcd: { external: { cluster: etcd } },
+  loadBalancer: { endpoint: pulumi.interpolate`${nlb.dnsName}:6443`, settleSeconds: 30 },
+});
+export const kubeEndpoint = kube.endpoint;
+export const kubeconfig = kube.adminKubeconfig;

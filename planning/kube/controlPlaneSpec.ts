@@ -21,7 +21,8 @@ export interface ControlPlaneFacts {
   /** Binaries given as files on the hosts: no checksum needed from the package. */
   binariesOnHost?: boolean;
   etcd?: { external?: boolean; stacked?: boolean; externalHasClient?: boolean };
-  loadBalancer?: { hosts?: HostFacts[]; local?: boolean; endpoint?: string; port?: number };
+  /** endpoint null: given, but another resource's output (checked once known). */
+  loadBalancer?: { hosts?: HostFacts[]; local?: boolean; endpoint?: string | null; port?: number };
   serviceCidr?: string;
   clusterName?: string;
   dnsDomain?: string;
@@ -109,7 +110,7 @@ export function validateControlPlane(f: ControlPlaneFacts): Findings {
       else names.set(h.name, 1);
       claim(h.host, who);
     });
-    if (lb.endpoint !== undefined) {
+    if (typeof lb.endpoint === "string") {
       const p = parseEndpoint(lb.endpoint);
       if (typeof p === "string") errors.push(p);
     }
