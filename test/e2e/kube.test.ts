@@ -24,7 +24,7 @@ const ETCD = "3.6.16";
 let bed: Bed;
 
 beforeAll(async () => {
-  bed = await bedUp(6);
+  bed = await bedUp(7);
 }, 300_000);
 
 afterAll(async () => {
@@ -235,13 +235,39 @@ describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy ho
     expect(cp2Stopping).toBeGreaterThan(cp1ReadyAt);
   }, 1_000_000);
 
+  it("adding a third control-plane host, then removing it, keeps every read working and restarts no other apiserver", async () => {
+    const pids = async (h: number) => (await onHost(h, "systemctl show -p MainPID --value kube-apiserver")).trim();
+    const before = [await pids(4), await pids(5)];
+    let r = reader(`${out.endpoint}/api/v1/namespaces/default`, adminCredentials(out));
+    await stack.setConfig("cpHosts", hostsConfig([3, 4, 6], ["cp1", "cp2", "cp3"]));
+    await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    await r.stop();
+    console.log(`[add] ${r.ok} ok, ${r.failures.length} failed ${JSON.stringify(r.failures.slice(0, 5))}`);
+    expect(r.failures).toEqual([]);
+    expect(await onHost(7, "systemctl is-active kube-apiserver")).toBe("active\n");
+    expect(await onHost(6, "grep -c '^  server ' /etc/haproxy/haproxy.cfg")).toBe("3\n");
+    expect([await pids(4), await pids(5)]).toEqual(before);
+    // Through the LB, the new apiserver answers too (it serves the same cluster).
+    expect((await kubectl(out.adminKubeconfig, ["get", "--raw", "/readyz"])).stdout).toBe("ok");
+
+    r = reader(`${out.endpoint}/api/v1/namespaces/default`, adminCredentials(out));
+    await stack.setConfig("cpHosts", hostsConfig([3, 4], ["cp1", "cp2"]));
+    await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    await r.stop();
+    console.log(`[remove] ${r.ok} ok, ${r.failures.length} failed ${JSON.stringify(r.failures.slice(0, 5))}`);
+    expect(r.failures).toEqual([]);
+    expect(await onHost(6, "grep -c '^  server ' /etc/haproxy/haproxy.cfg")).toBe("2\n");
+    expect(await onHost(7, "ls /etc/systemd/system | grep -c '^kube-' || true")).toBe("0\n");
+    expect([await pids(4), await pids(5)]).toEqual(before);
+  }, 1_000_000);
+
   it("a second `up` changes nothing and opens no SSH session", async () => {
-    const before = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
+    const before = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(sshSessions));
     const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);
     expect(r.stdout).not.toMatch(/[~+-] .*(update|create|delete|replace)/);
-    const after = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
+    const after = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(sshSessions));
     // Each count includes the session of the check itself.
-    expect(after.map((a, i) => a - before[i])).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(after.map((a, i) => a - before[i])).toEqual([1, 1, 1, 1, 1, 1, 1]);
   }, 300_000);
 
   it("destroy removes units, config and PKI, and haproxy from the LB host", async () => {
@@ -358,12 +384,12 @@ describe("refused at preview, before any host is touched", () => {
           `refused-${what.replace(/\W+/g, "-")}`,
           Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== "NONE")),
         );
-        const before = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
+        const before = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(sshSessions));
         const r = await stack.pulumi(["preview"], { allowFailure: true });
         expect(r.code).not.toBe(0);
         expect(r.stdout + r.stderr).toMatch(message);
-        const after = await Promise.all([1, 2, 3, 4, 5, 6].map(sshSessions));
-        expect(after.map((a, i) => a - before[i])).toEqual([1, 1, 1, 1, 1, 1]);
+        const after = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(sshSessions));
+        expect(after.map((a, i) => a - before[i])).toEqual([1, 1, 1, 1, 1, 1, 1]);
       },
       120_000,
     );
