@@ -16,8 +16,10 @@ remove() {
   rm -f /etc/haproxy/kube-apiserver-ca.crt
   if [[ -f $cfg.pe-original ]]; then mv -f "$cfg.pe-original" "$cfg"; else rm -f "$cfg"; fi
   if [[ -f /etc/haproxy/.pe-installed ]]; then
-    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq haproxy >/dev/null 2>&1 || log "note: apt-get purge haproxy failed; the package stays"
+    # The marker goes first: dpkg keeps a directory that still holds a file it does not know.
     rm -f /etc/haproxy/.pe-installed
+    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq haproxy >/dev/null 2>&1 || log "note: apt-get purge haproxy failed; the package stays"
+    rmdir /etc/haproxy 2>/dev/null || true
     log "removed haproxy (installed by pulumi-etcd)"
   else
     log "stopped haproxy and restored its original config"

@@ -279,6 +279,7 @@ describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy ho
     }
     expect(await onHost(6, "systemctl is-active haproxy || true")).not.toBe("active\n");
     expect(await onHost(6, "command -v haproxy || echo none")).toBe("none\n");
+    expect(await onHost(6, "ls -d /etc/haproxy 2>/dev/null || echo gone")).toBe("gone\n");
   }, 1_000_000);
 });
 
