@@ -27,18 +27,22 @@ use_program() {
   pulumi config set --secret sshKey <"$bed/id_ed25519"
 }
 
-# race RUNS TITLE PULUMI_LABEL FLOOR_LABEL FLOOR_FN [FLOOR_TEARDOWN_FN]: alternates a timed
-# `pulumi up` (then an untimed destroy) with a timed floor (then its untimed teardown), and prints
-# both medians and their ratio.
+# race RUNS TITLE PULUMI_LABEL FLOOR_LABEL FLOOR_FN [FLOOR_TEARDOWN_FN [AFTER_UP_FN [AFTER_DESTROY_FN]]]:
+# alternates a timed `pulumi up` (then an untimed destroy) with a timed floor (then its untimed
+# teardown), and prints both medians and their ratio. The optional hooks run untimed, with the run
+# number as their argument: AFTER_UP_FN right after the up (its output is still in $work/step.log),
+# AFTER_DESTROY_FN right after the destroy.
 race() {
-  local runs=$1 title=$2 plabel=$3 flabel=$4 floor=$5 teardown=${6:-true} r t0 p f
+  local runs=$1 title=$2 plabel=$3 flabel=$4 floor=$5 teardown=${6:-true} after_up=${7:-true} after_destroy=${8:-true} r t0 p f
   : >"$work/pulumi.times"
   : >"$work/floor.times"
   for ((r = 1; r <= runs; r++)); do
     t0=$(now)
     quiet pulumi up --yes --skip-preview --non-interactive
     sub "$(now)" "$t0" >>"$work/pulumi.times"
+    "$after_up" "$r"
     quiet pulumi destroy --yes --skip-preview --non-interactive
+    "$after_destroy" "$r"
     t0=$(now)
     "$floor"
     sub "$(now)" "$t0" >>"$work/floor.times"
