@@ -11,6 +11,7 @@ import { clusterRegistry } from "./clusterRegistry";
 import { probeMember } from "./client";
 import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "./membership";
 import { runEtcdService } from "./etcdService";
+import { waitForVoters } from "./healthWait";
 import { HostUnreachableError, runHostStep } from "../common/hostStep";
 import { reveal, sameValue } from "../common/secrets";
 import { changedKeys, Context, ResourceHandler } from "../common/handler";
@@ -31,21 +32,13 @@ function runService(ctx: Context, i: Inputs, boot: BootFacts, phase: "create" | 
   return runEtcdService(ctx, i.connection, start);
 }
 
-/** Waits until every voter answers and one leads (after a change, before the next may start). */
-async function waitHealthy(i: Inputs, timeoutMs: number): Promise<LiveVoter[]> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
-    if (live) {
-      const voters = live.filter((m) => !m.isLearner);
-      const sick = voters.filter((m) => !m.healthy).map((m) => m.name || m.id);
-      if (sick.length === 0 && voters.some((m) => m.isLeader)) return live;
-      last = sick.length ? `not healthy: ${sick.join(", ")}` : "no leader";
-    } else last = "no member answers";
-    if (Date.now() > deadline) throw new Error(`cluster ${i.clusterName} not healthy after the change: ${last}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+/**
+ * After a change, before the next may start: every voter healthy, one leader (the one health wait).
+ * On timeout it shows this member's journal when it is still one of them (not after its removal).
+ */
+function waitHealthy(ctx: Context, i: Inputs, timeoutSeconds: number, member: "stays" | "removed") {
+  const hosts = member === "stays" ? [{ name: i.layout.name, connection: i.connection }] : [];
+  return waitForVoters(ctx, { clusterName: i.clusterName, seeds: seeds(i), tls: i.adminTls, hosts, timeoutSeconds });
 }
 
 async function create(ctx: Context, i: Inputs): Promise<Outputs> {
@@ -128,8 +121,7 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       }
       throw e;
     }
-    const after = await waitHealthy(i, 120_000);
-    await ctx.log(`cluster ${i.clusterName} healthy with ${after.filter((m) => !m.isLearner).length} voters`);
+    await waitHealthy(ctx, i, 120, "stays");
     return { memberId, joinedWith: boot };
   });
 }
@@ -177,8 +169,7 @@ async function remove(ctx: Context, i: Inputs, o: Outputs): Promise<void> {
       await ctx.log(`${me} is not in the member list any more: nothing to remove`);
     }
     await stopOnHost(ctx, i);
-    const after = await waitHealthy(i, 60_000);
-    await ctx.log(`cluster ${i.clusterName} healthy with ${after.filter((m) => !m.isLearner).length} voters`);
+    await waitHealthy(ctx, i, 60, "removed");
   });
 }
 
@@ -237,7 +228,7 @@ export const memberResource: ResourceHandler = {
       // A rolling restart: one member at a time, the cluster healthy before the next.
       await clusterRegistry.exclusive(n.token, async () => {
         await runService(ctx, n, { ...o.joinedWith, token: n.token }, "update", false);
-        await waitHealthy(n, 120_000);
+        await waitHealthy(ctx, n, 120, "stays");
       });
     }
     return { outs: { ...news, memberId: o.memberId, joinedWith: o.joinedWith } };
