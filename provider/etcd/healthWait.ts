@@ -92,9 +92,8 @@ async function waitUntilHealthy(
   for (;;) {
     const { verdict: v, voters } = await check();
     if (v.healthy) {
-      await ctx.log(
-        `cluster ${clusterName} healthy: ${voters} voter(s), leader ${v.leader}, cluster ID ${v.clusterId} (${((Date.now() - start) / 1000).toFixed(1)} s)`,
-      );
+      const took = ((Date.now() - start) / 1000).toFixed(1);
+      await ctx.log("health", clusterName, `healthy: ${voters} voter(s), leader ${v.leader}, cluster ID ${v.clusterId} (${took} s)`);
       return { clusterId: v.clusterId ?? "", leader: v.leader ?? "" };
     }
     if (Date.now() - start > timeoutSeconds * 1000) {
@@ -108,7 +107,7 @@ async function waitUntilHealthy(
       );
     }
     if (Date.now() >= nextNote) {
-      await ctx.log(`still waiting for a healthy cluster ${clusterName}: ${v.problems.join("; ")}`);
+      await ctx.log("health", clusterName, `still waiting: ${v.problems.join("; ")}`);
       nextNote = Date.now() + 10_000;
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -118,7 +117,7 @@ async function waitUntilHealthy(
 /** Waits until the declared members form one healthy cluster; on timeout the error holds the suspects' journals. */
 export async function waitForHealth(ctx: Context, inputs: HealthWait): Promise<{ clusterId: string; leader: string }> {
   const tls = { caCertPem: inputs.caCertPem, certPem: inputs.clientCertPem, keyPem: inputs.clientKeyPem };
-  await ctx.log(`waiting for ${inputs.members.length} member(s) of ${inputs.clusterName} to be healthy with one leader`);
+  await ctx.log("health", inputs.clusterName, `waiting for ${inputs.members.length} member(s) to be healthy with one leader`);
   const endpoints = inputs.members.map((m) => m.endpoint);
   return waitUntilHealthy(ctx, inputs.clusterName, inputs.timeoutSeconds ?? 180, inputs.members, async () => {
     let members: LiveMember[] | Error;

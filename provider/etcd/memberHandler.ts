@@ -62,7 +62,9 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       const others = (live ?? []).filter((m) => (m.isLearner || m.name === "") && m.peerUrls.join(",") !== mine);
       for (const o of others.filter((m) => !clusterRegistry.isDeclaredPeer(i.token, m.peerUrls.join(",")))) {
         await ctx.warn(
-          `removing ${o.isLearner ? "learner" : "unstarted member"} ${o.id} (${o.peerUrls.join(",")}): no declared member owns it (left by an interrupted change)`,
+          "member-add",
+          me,
+          `first removing ${o.isLearner ? "learner" : "unstarted member"} ${o.id} (${o.peerUrls.join(",")}): no declared member owns it (left by an interrupted change)`,
         );
         await removeMember(healthyEndpoints(live ?? [], o.id), i.adminTls, o.id);
       }
@@ -86,14 +88,16 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       if (healthy < quorum(voters.length)) {
         throw new Error(`${me}: the cluster has ${healthy} healthy voter(s) of ${voters.length}, no quorum: not adding a member`);
       }
-      await ctx.log(`adding ${me} (${i.peerUrls.join(",")}) as a learner`);
-      const added = await addLearner(others, i.adminTls, i.peerUrls, (m) => void ctx.log(m));
+      await ctx.log("member-add", me, `adding as a learner (${i.peerUrls.join(",")})`);
+      const added = await addLearner(others, i.adminTls, i.peerUrls, (m) => void ctx.log("member-add", me, m));
       memberId = added.id;
       list = added.members.map((m) => ({ ...m, healthy: true, isLeader: false }));
     } else {
       memberId = mode.memberId;
       await ctx.log(
-        `${me} is already in the member list (${mode.kind === "adopt" ? "started" : "added, not started"}): continuing from there`,
+        "member-add",
+        me,
+        `already in the member list (${mode.kind === "adopt" ? "started" : "added, not started"}): continuing from there`,
       );
     }
     const boot: BootFacts = {
@@ -101,21 +105,22 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       token: i.token,
       state: "existing",
     };
-    await ctx.log(`starting ${me} with initial-cluster-state=existing`);
+    await ctx.log("member-join", me, "starting etcd with initial-cluster-state=existing");
     const learner = mode.kind === "join" || (mode.kind === "resume" && mode.isLearner);
     try {
       // A join starts from an empty data dir; an earlier incarnation's data is archived first.
       await runService(ctx, i, boot, "create", mode.kind === "join");
       if (learner) {
-        const attempts = await promote(others, i.adminTls, memberId, (i.startTimeoutSeconds ?? 300) * 1000, (m) => void ctx.log(m));
-        await ctx.log(`promoted ${me} to voter (${attempts} attempt(s))`);
+        const onWait = (m: string) => void ctx.log("member-promote", me, m);
+        const attempts = await promote(others, i.adminTls, memberId, (i.startTimeoutSeconds ?? 300) * 1000, onWait);
+        await ctx.log("member-promote", me, `promoted to voter (${attempts} attempt(s))`);
       }
     } catch (e) {
       // Never leave a learner that did not make it: it would block the next add (etcd allows one).
       if (learner) {
-        await ctx.warn(`${me} did not join; removing its learner entry ${memberId} so the cluster is as before`);
+        await ctx.warn("member-add", me, `did not join; removing its learner entry ${memberId} so the cluster is as before`);
         await removeMember(others, i.adminTls, memberId).catch((err) =>
-          ctx.warn(`could not remove learner ${memberId}: ${(err as Error).message}`),
+          ctx.warn("member-add", me, `could not remove learner ${memberId}: ${(err as Error).message}`),
         );
         await stopOnHost(ctx, i).catch(() => undefined);
       }
@@ -136,7 +141,7 @@ async function stopOnHost(ctx: Context, i: Inputs) {
     });
   } catch (e) {
     if (!(e instanceof HostUnreachableError)) throw e;
-    await ctx.warn(`[${script}] ${i.connection.host}: unreachable: its etcd was not stopped and its data dir not archived (${e.message})`);
+    await ctx.warn(script, i.connection.host, `unreachable: its etcd was not stopped and its data dir not archived (${e.message})`);
   }
 }
 
@@ -159,14 +164,14 @@ async function remove(ctx: Context, i: Inputs, o: Outputs): Promise<void> {
       if (target.isLeader) {
         const successor = live.find((m) => m.id !== target.id && m.healthy && !m.isLearner);
         if (successor) {
-          await ctx.log(`${me} leads: moving leadership to ${successor.name}`);
+          await ctx.log("leader-move", me, `leads: moving leadership to ${successor.name}`);
           await moveLeader(target.clientUrls[0], i.adminTls, successor.id);
         }
       }
-      await ctx.log(`removing ${me} (${target.id}) from the membership`);
-      await removeMember(healthyEndpoints(live, target.id), i.adminTls, target.id, (m) => void ctx.log(m));
+      await ctx.log("member-remove", me, `removing ${target.id} from the membership`);
+      await removeMember(healthyEndpoints(live, target.id), i.adminTls, target.id, (m) => void ctx.log("member-remove", me, m));
     } else {
-      await ctx.log(`${me} is not in the member list any more: nothing to remove`);
+      await ctx.log("member-remove", me, "not in the member list any more: nothing to remove");
     }
     await stopOnHost(ctx, i);
     await waitHealthy(ctx, i, 60, "removed");
@@ -243,7 +248,11 @@ export const memberResource: ResourceHandler = {
     if (!live) return { id, props }; // cannot tell: keep what we know
     const me = live.find((m) => m.id === p.memberId);
     if (!me) {
-      await ctx.warn(`${p.layout.name} (${p.memberId}) is not in the member list of ${p.clusterName}: it was removed outside Pulumi`);
+      await ctx.warn(
+        "refresh",
+        p.layout.name,
+        `${p.memberId} is not in the member list of ${p.clusterName}: it was removed outside Pulumi`,
+      );
       return { id: "", props: {} };
     }
     return { id, props };
