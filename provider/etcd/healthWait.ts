@@ -79,6 +79,11 @@ async function observe(expected: ExpectedMember[], members: LiveMember[] | Error
   return { verdict, voters: expected.length };
 }
 
+/** Pauses between checks: short at first (a cluster that just started elects its leader within a second), then 1 s. */
+export function pollDelayMs(attempt: number): number {
+  return Math.min(100 * 2 ** attempt, 1000);
+}
+
 /** Polls `check` until healthy or the timeout; then fails with the problems and the suspects' journals. */
 async function waitUntilHealthy(
   ctx: Context,
@@ -89,7 +94,7 @@ async function waitUntilHealthy(
 ): Promise<{ clusterId: string; leader: string }> {
   const start = Date.now();
   let nextNote = start + 10_000;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const { verdict: v, voters } = await check();
     if (v.healthy) {
       const took = ((Date.now() - start) / 1000).toFixed(1);
@@ -110,7 +115,7 @@ async function waitUntilHealthy(
       await ctx.log("health", clusterName, `still waiting: ${v.problems.join("; ")}`);
       nextNote = Date.now() + 10_000;
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, pollDelayMs(attempt)));
   }
 }
 

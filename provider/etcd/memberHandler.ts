@@ -8,7 +8,7 @@ import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../plann
 import { Bootstrap as BootFacts } from "../../planning/etcd/etcdConfig";
 import { MemberInputs, MemberOutputs } from "../../planning/etcd/resourceTypes";
 import { clusterRegistry } from "./clusterRegistry";
-import { probeMember } from "./client";
+import { preloadEtcdClient, probeMember } from "./client";
 import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "./membership";
 import { runEtcdService } from "./etcdService";
 import { waitForVoters } from "./healthWait";
@@ -42,6 +42,7 @@ function waitHealthy(ctx: Context, i: Inputs, timeoutSeconds: number, member: "s
 }
 
 async function create(ctx: Context, i: Inputs): Promise<Outputs> {
+  preloadEtcdClient();
   const me = i.layout.name;
   const bootstrapping = clusterRegistry.isFresh(i.token) && i.bootstrap.initialMembers.includes(me);
   if (bootstrapping) {

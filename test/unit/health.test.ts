@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LiveMember, MemberProbe } from "../../planning/etcd/liveCluster";
 import { ExpectedMember, judgeHealth, liveVoters } from "../../planning/etcd/health";
+import { pollDelayMs } from "../../provider/etcd/healthWait";
 
 const CLUSTER = "c1";
 const expected: ExpectedMember[] = ["a", "b", "c"].map((n, i) => ({
@@ -167,5 +168,11 @@ describe("liveVoters: what a membership change waits for", () => {
     const v = judgeHealth(voters, [probe(0), probe(1), { endpoint: "", ok: false, error: "it has no client URL (not started)" }], listed);
     expect(v.healthy).toBe(false);
     expect(v.problems).toEqual(["id-c () does not answer: it has no client URL (not started)"]);
+  });
+});
+
+describe("the health wait's pace", () => {
+  it("checks again after 0.1, 0.2, 0.4 and 0.8 s, then every second", () => {
+    expect([0, 1, 2, 3, 4, 5, 30].map(pollDelayMs)).toEqual([100, 200, 400, 800, 1000, 1000, 1000]);
   });
 });
