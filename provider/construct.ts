@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { packageRoot } from "./common/hostScripts";
+import type { SchemaProp, SchemaTypes } from "./common/constructInputs";
 
 type Component = new (name: string, inputs: never, opts: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
 
@@ -32,7 +33,8 @@ function served(): Promise<Record<string, Component>> {
 /** The package schema, read once; the provider serves it as is. */
 export const schemaText = readFileSync(path.join(packageRoot(), "schema.json"), "utf8");
 const schema = JSON.parse(schemaText) as {
-  resources: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+  resources: Record<string, { inputProperties?: Record<string, SchemaProp>; properties?: Record<string, unknown>; required?: string[] }>;
+  types?: SchemaTypes;
 };
 
 /**
@@ -55,7 +57,12 @@ export async function construct(
 ): Promise<provider.ConstructResult> {
   const Ctor = (await served())[type];
   if (!Ctor) throw new Error(`unknown component type ${type}`);
-  const c = new Ctor(name, inputs as never, options);
   const entry = schema.resources[type] ?? {};
+  // Loaded with the components (it needs @pulumi/pulumi): lists that arrived as one value become lists.
+  const { settleInputs } = await import("./common/constructInputs");
+  const settled = await settleInputs(type, inputs, entry.inputProperties ?? {}, schema.types ?? {});
+  const dependsOn = [options.dependsOn ?? []].flat() as pulumi.Input<pulumi.Resource>[];
+  const opts = settled.dependsOn.length ? { ...options, dependsOn: [...dependsOn, ...settled.dependsOn] } : options;
+  const c = new Ctor(name, settled.inputs as never, opts);
   return { urn: c.urn, state: componentState(type, c, Object.keys(entry.properties ?? {}), entry.required ?? []) };
 }

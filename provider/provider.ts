@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type * as provider from "@pulumi/pulumi/provider";
 import { construct, schemaText } from "./construct";
 import { packageRoot } from "./common/hostScripts";
-import { engineLog } from "./common/engineLog";
+import { progressFor } from "./common/engineLog";
 import { bootstrapResource } from "./etcd/bootstrapHandler";
 import { certificate } from "./pki/certificateHandler";
 import { randomSecret } from "./pki/randomSecretHandler";
@@ -38,11 +38,7 @@ function handlerFor(urn: string): ResourceHandler {
 }
 
 function context(urn: string): Context {
-  return {
-    urn,
-    log: (m) => engineLog(urn, "info", m),
-    warn: (m) => engineLog(urn, "warning", m),
-  };
+  return { urn, ...progressFor(urn) };
 }
 
 const root = packageRoot();

@@ -63,13 +63,14 @@ else
     die "checksum mismatch for etcd $PE_VERSION ($arch): expected sha256 $expected, got $actual. The tarball was discarded and nothing was installed; check the mirror or the sha256 input."
   fi
   log "sha256 verified: $actual"
-  tar -xzf "$tarball" -C "$work"
-  unpacked=$work/etcd-v$PE_VERSION-linux-$arch
-  for b in etcd etcdctl etcdutl; do [[ -f $unpacked/$b ]] || die "the tarball has no $b (expected etcd-v$PE_VERSION-linux-$arch/$b)"; done
   install -d -m 0755 /opt/etcd
   rm -rf "$dest.new"
   install -d -m 0755 "$dest.new"
-  install -m 0755 "$unpacked/etcd" "$unpacked/etcdctl" "$unpacked/etcdutl" "$dest.new/"
+  # Only the three binaries, unpacked straight into place (no copy), owned by root.
+  top=etcd-v$PE_VERSION-linux-$arch
+  tar -xzf "$tarball" -C "$dest.new" --strip-components=1 --no-same-owner --touch "$top/etcd" "$top/etcdctl" "$top/etcdutl" 2>/dev/null ||
+    die "the tarball lacks etcd, etcdctl or etcdutl (expected $top/etcd, $top/etcdctl, $top/etcdutl)"
+  chmod 0755 "$dest.new/etcd" "$dest.new/etcdctl" "$dest.new/etcdutl"
   echo "$expected" >"$dest.new/.tarball-sha256"
   rm -rf "$dest"
   mv "$dest.new" "$dest"

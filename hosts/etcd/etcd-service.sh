@@ -39,7 +39,8 @@ fi
 restarts() { systemctl show -p NRestarts --value etcd.service 2>/dev/null || echo 0; }
 restarts_before=0
 
-# Waits for the unit to be active; returns 1 when it fails or the time is up.
+# Waits for the unit to be active; returns 1 when it fails or the time is up. Polled every 0.1 s:
+# a new member is ready well under a second after its peers, and each check costs ~20 ms.
 wait_active() {
   local deadline=$((SECONDS + PE_START_TIMEOUT)) next_note=$((SECONDS + 10)) state
   while ((SECONDS < deadline)); do
@@ -57,7 +58,7 @@ wait_active() {
       log "etcd is $state: waiting for its peers ($((deadline - SECONDS)) s left)"
       next_note=$((SECONDS + 10))
     fi
-    sleep 1
+    sleep 0.1
   done
   return 1
 }
@@ -76,7 +77,8 @@ install -d -m 0700 -o etcd -g etcd "$PE_DATA_DIR"
 if [[ $unit_state == changed || $(systemctl show -p NeedDaemonReload --value etcd.service) == yes ]]; then
   systemctl daemon-reload
 fi
-systemctl is-enabled --quiet etcd.service 2>/dev/null || systemctl enable etcd.service 2>/dev/null
+# --no-reload: the unit is loaded already (reloaded above); enabling only adds the boot-time link.
+systemctl is-enabled --quiet etcd.service 2>/dev/null || systemctl --no-reload enable etcd.service 2>/dev/null
 
 if [[ $(systemctl is-active etcd.service || true) == active && $config_state == unchanged && $unit_state == unchanged ]]; then
   log "etcd is running with this config; nothing to do"

@@ -62,3 +62,13 @@ export function judgeHealth(expected: ExpectedMember[], probes: MemberProbe[], m
   }
   return { healthy: problems.length === 0, problems, suspects: [...suspects], leader, clusterId: answered[0]?.clusterId };
 }
+
+/**
+ * What to expect after one membership change, when other declared members may not have joined
+ * yet: the voters the cluster lists (learners are not counted). A member added but never started
+ * has no name yet: it goes by its ID, and fails for want of a client URL.
+ */
+export function liveVoters(list: LiveMember[]): { expected: ExpectedMember[]; members: LiveMember[] } {
+  const members = list.filter((m) => !m.isLearner).map((m) => ({ ...m, name: m.name || m.id }));
+  return { expected: members.map((m) => ({ name: m.name, endpoint: m.clientUrls[0] ?? "", peerUrls: m.peerUrls })), members };
+}

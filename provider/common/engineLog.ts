@@ -1,7 +1,31 @@
-// Progress messages from CRUD operations, shown under the resource in `pulumi up` output.
+// Progress messages from CRUD operations, shown under the resource in `pulumi up` output. Every line
+// the provider prints has one format, `[<phase>] <subject>: <message>` (as kubeadm prints
+// `[etcd] ...`): the phase is a host script's name or a handler's step, the subject the host or
+// member (or cluster) it concerns.
 import * as grpc from "@grpc/grpc-js";
 import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engproto from "@pulumi/pulumi/proto/engine_pb";
+
+/** A handler's steps; a host step's phase is its script's name. */
+export const PHASES = [
+  "bootstrap", // a new cluster's birth facts
+  "certs", // certificates issued
+  "member-add", // a learner added to the membership (or a stray one removed)
+  "member-join", // a joining member started with initial-cluster-state=existing
+  "member-promote", // a learner promoted to voter
+  "member-remove", // a member removed from the membership
+  "leader-move", // leadership moved away from a leaving leader
+  "health", // waiting for a healthy cluster
+  "restore", // a restore's steps
+  "destroy", // the whole cluster goes away
+  "refresh", // what a refresh found
+] as const;
+export type HandlerPhase = (typeof PHASES)[number];
+
+/** The one format of a progress line. */
+export function phaseLine(phase: string, subject: string, message: string): string {
+  return `[${phase}] ${subject}: ${message}`;
+}
 
 let client: engrpc.EngineClient | undefined;
 
@@ -25,4 +49,11 @@ export function engineLog(urn: string, severity: Severity, message: string, ephe
     severity === "error" ? engproto.LogSeverity.ERROR : severity === "warning" ? engproto.LogSeverity.WARNING : engproto.LogSeverity.INFO,
   );
   return new Promise((resolve) => client!.log(req, () => resolve()));
+}
+
+/** Where a handler's progress goes: engine log lines of the one format, under its resource. */
+export function progressFor(urn: string, log = engineLog) {
+  const line = (severity: Severity) => (phase: HandlerPhase | string, subject: string, message: string) =>
+    log(urn, severity, phaseLine(phase, subject, message));
+  return { log: line("info"), warn: line("warning") };
 }

@@ -1,12 +1,13 @@
 // What each custom resource of the provider implements. Inputs and outputs are the engine's wire
 // values (secrets wrapped, unknowns as the UNKNOWN sentinel during preview).
 import type * as provider from "@pulumi/pulumi/provider";
+import type { HandlerPhase } from "./engineLog";
 
 export interface Context {
   urn: string;
-  /** Progress shown in `pulumi up` output under this resource. */
-  log(message: string): Promise<void>;
-  warn(message: string): Promise<void>;
+  /** Progress shown in `pulumi up` output under this resource, as `[phase] subject: message` (engineLog.ts). */
+  log(phase: HandlerPhase | string, subject: string, message: string): Promise<void>;
+  warn(phase: HandlerPhase | string, subject: string, message: string): Promise<void>;
 }
 
 export interface ResourceHandler {

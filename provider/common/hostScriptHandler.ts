@@ -107,7 +107,7 @@ export const hostScriptResource: ResourceHandler = {
       await run(ctx, inputs, inputs.delete);
     } catch (e) {
       if (e instanceof HostUnreachableError && inputs.unreachableOnDelete === "skip") {
-        await ctx.warn(`[${inputs.delete.script}] ${inputs.connection.host}: unreachable; skipped (${e.message})`);
+        await ctx.warn(inputs.delete.script, inputs.connection.host, `unreachable; skipped (${e.message})`);
         return;
       }
       throw e;

@@ -2,15 +2,16 @@
 // shares one SSH path (the pooled connection of its host, see sshPool.ts), one progress format and
 // one error policy.
 //
-// Progress: each line the script logs is shown in `pulumi up` as `[<script>] <host>: <line>`, the
-// script's name being the phase (as kubeadm prints `[etcd] ...`, `[certs] ...`); the script's own
-// `[<hostname> <script>]` prefix is replaced by it. The end of a step adds `done (<seconds> s)`.
+// Progress: each line the script logs is shown in `pulumi up` as `[<script>] <host>: <line>` (the
+// provider's one line format, engineLog.ts phaseLine; the script's name is the phase); the script's
+// own `[<hostname> <script>]` prefix is replaced by it. The end of a step adds `done (<seconds> s)`.
 //
 // Errors: `<script> failed on <host> (exit <code>): <why>`, where <why> is the script's `ERROR:`
 // lines when it printed any, else the last TAIL_LINES lines of its stderr; with `diagnose` (e.g.
 // the etcd unit's journal for a service start), that read-only step's output is appended. A host
 // that cannot be reached raises HostUnreachableError (callers may skip a delete with a warning).
 import { hostScript } from "./hostScripts";
+import type { Context } from "./handler";
 import { HostUnreachableError, parseOutputs, runScript, SshConnection } from "./ssh";
 
 export { HostUnreachableError };
@@ -38,9 +39,7 @@ export interface StepResult {
 }
 
 /** Where progress goes (a handler's Context); omit for a quiet step. */
-export interface Progress {
-  log(message: string): Promise<void>;
-}
+export type Progress = Pick<Context, "log">;
 
 export class HostStepError extends Error {
   constructor(
@@ -57,10 +56,6 @@ export class HostStepError extends Error {
 export function stripPrefix(script: string, line: string): string {
   const prefix = /^\[\S+ ([a-z][a-z0-9-]*)\] /.exec(line);
   return prefix && prefix[1] === script ? line.slice(prefix[0].length) : line;
-}
-
-export function progressLine(script: string, host: string, line: string): string {
-  return `[${script}] ${host}: ${stripPrefix(script, line)}`;
 }
 
 /** Why a step failed, from its stderr: its `ERROR:` lines, else the tail of its stderr. */
@@ -83,7 +78,7 @@ export async function runHostStep(progress: Progress | undefined, conn: SshConne
   // Lines are sent one after the other, so `pulumi up` shows them in the order the script wrote them.
   let shown = Promise.resolve();
   const log = (line: string) => {
-    if (progress) shown = shown.then(() => progress.log(progressLine(step.script, conn.host, line))).catch(() => undefined);
+    if (progress) shown = shown.then(() => progress.log(step.script, conn.host, stripPrefix(step.script, line))).catch(() => undefined);
   };
   const r = await runScript(conn, {
     script: hostScript(step.script).text,

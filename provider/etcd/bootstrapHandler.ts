@@ -27,7 +27,7 @@ export const bootstrapResource: ResourceHandler = {
     const token = `${inputs.clusterName}-${randomBytes(8).toString("hex")}`;
     const initialCluster = formatInitialCluster(inputs.members);
     clusterRegistry.markFresh(token);
-    await ctx.log(`new cluster ${inputs.clusterName}: ${inputs.members.length} initial member(s), token ${token}`);
+    await ctx.log("bootstrap", inputs.clusterName, `new cluster: ${inputs.members.length} initial member(s), token ${token}`);
     return { id: token, outs: { token, initialCluster, initialMembers: inputs.members.map((m) => m.name) } };
   },
   async update(_ctx, _id, olds) {

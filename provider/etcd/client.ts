@@ -15,6 +15,11 @@ function load(): NonNullable<typeof lib> {
   return lib;
 }
 
+/** Loads etcd3 while a member's host step runs (the process waits on SSH then), not after it. */
+export function preloadEtcdClient(): void {
+  setImmediate(() => void load());
+}
+
 /** A client with no retries of its own (callers decide how long to wait) and a deadline per call. */
 export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000): Etcd3 {
   const { Etcd3, noop } = load();

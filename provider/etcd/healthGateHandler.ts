@@ -30,6 +30,6 @@ export const healthGateResource: ResourceHandler = {
   async delete(ctx, _id, props) {
     const { token, clusterName } = reveal<Inputs>(props);
     if (token) clusterRegistry.markDestroying(token);
-    await ctx.log(`cluster ${clusterName} is being destroyed as a whole: members are stopped without membership changes`);
+    await ctx.log("destroy", clusterName, "the cluster is destroyed as a whole: members are stopped without membership changes");
   },
 };

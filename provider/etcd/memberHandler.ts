@@ -8,9 +8,10 @@ import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../plann
 import { Bootstrap as BootFacts } from "../../planning/etcd/etcdConfig";
 import { MemberInputs, MemberOutputs } from "../../planning/etcd/resourceTypes";
 import { clusterRegistry } from "./clusterRegistry";
-import { probeMember } from "./client";
+import { preloadEtcdClient, probeMember } from "./client";
 import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "./membership";
 import { runEtcdService } from "./etcdService";
+import { waitForVoters } from "./healthWait";
 import { HostUnreachableError, runHostStep } from "../common/hostStep";
 import { reveal, sameValue } from "../common/secrets";
 import { changedKeys, Context, ResourceHandler } from "../common/handler";
@@ -31,24 +32,17 @@ function runService(ctx: Context, i: Inputs, boot: BootFacts, phase: "create" | 
   return runEtcdService(ctx, i.connection, start);
 }
 
-/** Waits until every voter answers and one leads (after a change, before the next may start). */
-async function waitHealthy(i: Inputs, timeoutMs: number): Promise<LiveVoter[]> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
-    if (live) {
-      const voters = live.filter((m) => !m.isLearner);
-      const sick = voters.filter((m) => !m.healthy).map((m) => m.name || m.id);
-      if (sick.length === 0 && voters.some((m) => m.isLeader)) return live;
-      last = sick.length ? `not healthy: ${sick.join(", ")}` : "no leader";
-    } else last = "no member answers";
-    if (Date.now() > deadline) throw new Error(`cluster ${i.clusterName} not healthy after the change: ${last}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+/**
+ * After a change, before the next may start: every voter healthy, one leader (the one health wait).
+ * On timeout it shows this member's journal when it is still one of them (not after its removal).
+ */
+function waitHealthy(ctx: Context, i: Inputs, timeoutSeconds: number, member: "stays" | "removed") {
+  const hosts = member === "stays" ? [{ name: i.layout.name, connection: i.connection }] : [];
+  return waitForVoters(ctx, { clusterName: i.clusterName, seeds: seeds(i), tls: i.adminTls, hosts, timeoutSeconds });
 }
 
 async function create(ctx: Context, i: Inputs): Promise<Outputs> {
+  preloadEtcdClient();
   const me = i.layout.name;
   const bootstrapping = clusterRegistry.isFresh(i.token) && i.bootstrap.initialMembers.includes(me);
   if (bootstrapping) {
@@ -69,7 +63,9 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       const others = (live ?? []).filter((m) => (m.isLearner || m.name === "") && m.peerUrls.join(",") !== mine);
       for (const o of others.filter((m) => !clusterRegistry.isDeclaredPeer(i.token, m.peerUrls.join(",")))) {
         await ctx.warn(
-          `removing ${o.isLearner ? "learner" : "unstarted member"} ${o.id} (${o.peerUrls.join(",")}): no declared member owns it (left by an interrupted change)`,
+          "member-add",
+          me,
+          `first removing ${o.isLearner ? "learner" : "unstarted member"} ${o.id} (${o.peerUrls.join(",")}): no declared member owns it (left by an interrupted change)`,
         );
         await removeMember(healthyEndpoints(live ?? [], o.id), i.adminTls, o.id);
       }
@@ -93,14 +89,16 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       if (healthy < quorum(voters.length)) {
         throw new Error(`${me}: the cluster has ${healthy} healthy voter(s) of ${voters.length}, no quorum: not adding a member`);
       }
-      await ctx.log(`adding ${me} (${i.peerUrls.join(",")}) as a learner`);
-      const added = await addLearner(others, i.adminTls, i.peerUrls, (m) => void ctx.log(m));
+      await ctx.log("member-add", me, `adding as a learner (${i.peerUrls.join(",")})`);
+      const added = await addLearner(others, i.adminTls, i.peerUrls, (m) => void ctx.log("member-add", me, m));
       memberId = added.id;
       list = added.members.map((m) => ({ ...m, healthy: true, isLeader: false }));
     } else {
       memberId = mode.memberId;
       await ctx.log(
-        `${me} is already in the member list (${mode.kind === "adopt" ? "started" : "added, not started"}): continuing from there`,
+        "member-add",
+        me,
+        `already in the member list (${mode.kind === "adopt" ? "started" : "added, not started"}): continuing from there`,
       );
     }
     const boot: BootFacts = {
@@ -108,28 +106,28 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       token: i.token,
       state: "existing",
     };
-    await ctx.log(`starting ${me} with initial-cluster-state=existing`);
+    await ctx.log("member-join", me, "starting etcd with initial-cluster-state=existing");
     const learner = mode.kind === "join" || (mode.kind === "resume" && mode.isLearner);
     try {
       // A join starts from an empty data dir; an earlier incarnation's data is archived first.
       await runService(ctx, i, boot, "create", mode.kind === "join");
       if (learner) {
-        const attempts = await promote(others, i.adminTls, memberId, (i.startTimeoutSeconds ?? 300) * 1000, (m) => void ctx.log(m));
-        await ctx.log(`promoted ${me} to voter (${attempts} attempt(s))`);
+        const onWait = (m: string) => void ctx.log("member-promote", me, m);
+        const attempts = await promote(others, i.adminTls, memberId, (i.startTimeoutSeconds ?? 300) * 1000, onWait);
+        await ctx.log("member-promote", me, `promoted to voter (${attempts} attempt(s))`);
       }
     } catch (e) {
       // Never leave a learner that did not make it: it would block the next add (etcd allows one).
       if (learner) {
-        await ctx.warn(`${me} did not join; removing its learner entry ${memberId} so the cluster is as before`);
+        await ctx.warn("member-add", me, `did not join; removing its learner entry ${memberId} so the cluster is as before`);
         await removeMember(others, i.adminTls, memberId).catch((err) =>
-          ctx.warn(`could not remove learner ${memberId}: ${(err as Error).message}`),
+          ctx.warn("member-add", me, `could not remove learner ${memberId}: ${(err as Error).message}`),
         );
         await stopOnHost(ctx, i).catch(() => undefined);
       }
       throw e;
     }
-    const after = await waitHealthy(i, 120_000);
-    await ctx.log(`cluster ${i.clusterName} healthy with ${after.filter((m) => !m.isLearner).length} voters`);
+    await waitHealthy(ctx, i, 120, "stays");
     return { memberId, joinedWith: boot };
   });
 }
@@ -144,7 +142,7 @@ async function stopOnHost(ctx: Context, i: Inputs) {
     });
   } catch (e) {
     if (!(e instanceof HostUnreachableError)) throw e;
-    await ctx.warn(`[${script}] ${i.connection.host}: unreachable: its etcd was not stopped and its data dir not archived (${e.message})`);
+    await ctx.warn(script, i.connection.host, `unreachable: its etcd was not stopped and its data dir not archived (${e.message})`);
   }
 }
 
@@ -167,18 +165,17 @@ async function remove(ctx: Context, i: Inputs, o: Outputs): Promise<void> {
       if (target.isLeader) {
         const successor = live.find((m) => m.id !== target.id && m.healthy && !m.isLearner);
         if (successor) {
-          await ctx.log(`${me} leads: moving leadership to ${successor.name}`);
+          await ctx.log("leader-move", me, `leads: moving leadership to ${successor.name}`);
           await moveLeader(target.clientUrls[0], i.adminTls, successor.id);
         }
       }
-      await ctx.log(`removing ${me} (${target.id}) from the membership`);
-      await removeMember(healthyEndpoints(live, target.id), i.adminTls, target.id, (m) => void ctx.log(m));
+      await ctx.log("member-remove", me, `removing ${target.id} from the membership`);
+      await removeMember(healthyEndpoints(live, target.id), i.adminTls, target.id, (m) => void ctx.log("member-remove", me, m));
     } else {
-      await ctx.log(`${me} is not in the member list any more: nothing to remove`);
+      await ctx.log("member-remove", me, "not in the member list any more: nothing to remove");
     }
     await stopOnHost(ctx, i);
-    const after = await waitHealthy(i, 60_000);
-    await ctx.log(`cluster ${i.clusterName} healthy with ${after.filter((m) => !m.isLearner).length} voters`);
+    await waitHealthy(ctx, i, 60, "removed");
   });
 }
 
@@ -237,7 +234,7 @@ export const memberResource: ResourceHandler = {
       // A rolling restart: one member at a time, the cluster healthy before the next.
       await clusterRegistry.exclusive(n.token, async () => {
         await runService(ctx, n, { ...o.joinedWith, token: n.token }, "update", false);
-        await waitHealthy(n, 120_000);
+        await waitHealthy(ctx, n, 120, "stays");
       });
     }
     return { outs: { ...news, memberId: o.memberId, joinedWith: o.joinedWith } };
@@ -252,7 +249,11 @@ export const memberResource: ResourceHandler = {
     if (!live) return { id, props }; // cannot tell: keep what we know
     const me = live.find((m) => m.id === p.memberId);
     if (!me) {
-      await ctx.warn(`${p.layout.name} (${p.memberId}) is not in the member list of ${p.clusterName}: it was removed outside Pulumi`);
+      await ctx.warn(
+        "refresh",
+        p.layout.name,
+        `${p.memberId} is not in the member list of ${p.clusterName}: it was removed outside Pulumi`,
+      );
       return { id: "", props: {} };
     }
     return { id, props };

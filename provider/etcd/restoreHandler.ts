@@ -72,7 +72,7 @@ async function stageEverywhere(ctx: Context, i: Inputs, plan: RestorePlan): Prom
       const from = i.members.find((m) => m.name === src.host!.member)!;
       tmp = mkdtempSync(path.join(tmpdir(), "pe-restore-"));
       local = path.join(tmp, "snapshot");
-      await ctx.log(`fetching ${from.name}:${src.host.path} to send it to the other members`);
+      await ctx.log("restore", i.clusterName, `fetching ${from.name}:${src.host.path} to send it to the other members`);
       await downloadFile(from.connection, src.host.path, local).catch((e: Error) => {
         throw new Error(
           `restore of ${i.clusterName} refused: could not read ${from.name}:${src.host!.path}: ${e.message}. Nothing was changed.`,
@@ -113,13 +113,15 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
     { ...i, members: i.members.map((m) => ({ name: m.name, peerUrls: m.peerUrls, dataDir: m.layout.dataDir })) },
     randomBytes(4).toString("hex"),
   );
-  const say = (step: number, text: string) => ctx.log(`restore ${i.clusterName} (generation ${i.generation}) ${step}/4: ${text}`);
+  const say = (step: number, text: string) => ctx.log("restore", i.clusterName, `generation ${i.generation} ${step}/4: ${text}`);
 
   // 1. Stage everywhere; the cluster keeps running.
   await say(1, plan.steps[0]);
   const staged = await stageEverywhere(ctx, i, plan);
   const snapshotRevision = Number(staged.revision);
   await ctx.log(
+    "restore",
+    i.clusterName,
     `snapshot verified on ${i.members.length} member(s): sha256 ${staged.sha256}, revision ${snapshotRevision}, ${staged.keys} keys`,
   );
 
@@ -177,7 +179,9 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
     );
   clusterRegistry.markFresh(plan.token);
   await ctx.log(
-    `restored ${i.clusterName} (generation ${i.generation}): ${i.members.length} member(s), new cluster ID ${health.clusterId}, revision ${revision}, ${((Date.now() - started) / 1000).toFixed(1)} s; earlier state archived in ${archives.join(", ") || "(nothing to archive)"}`,
+    "restore",
+    i.clusterName,
+    `restored (generation ${i.generation}): ${i.members.length} member(s), new cluster ID ${health.clusterId}, revision ${revision}, ${((Date.now() - started) / 1000).toFixed(1)} s; earlier state archived in ${archives.join(", ") || "(nothing to archive)"}`,
   );
   return {
     token: plan.token,
@@ -202,13 +206,17 @@ export const restoreResource: ResourceHandler = {
     if (ctx && o.generation !== i.generation) {
       // A warning, not info: it stops every member, and `preview --diff` shows warnings only.
       await ctx.warn(
-        `restore generation ${i.generation} of ${i.clusterName} from ${describeSource(i.source)} will:\n` +
+        "restore",
+        i.clusterName,
+        `generation ${i.generation} from ${describeSource(i.source)} will:\n` +
           planRestore({ ...i, members: names.map((name) => ({ name, peerUrls: [], dataDir: "<dataDir>" })) }, "…")
             .steps.map((s, k) => `  ${k + 1}. ${s}`)
             .join("\n"),
       );
     } else if (ctx && o.source && !sameValue(o.source, i.source)) {
       await ctx.warn(
+        "restore",
+        i.clusterName,
         `restore.source changed but restore.generation did not (${i.generation}): nothing is restored. Raise the generation to restore from the new source.`,
       );
     }
@@ -230,7 +238,9 @@ export const restoreResource: ResourceHandler = {
   async delete(ctx, _id, props) {
     const p = reveal<Inputs>(props);
     await ctx.log(
-      `the restore record of ${p.clusterName} is removed; the cluster keeps running on its restored data and the archives stay`,
+      "restore",
+      p.clusterName,
+      `the restore record is removed; the cluster keeps running on its restored data and the archives stay`,
     );
   },
 };

@@ -42,7 +42,7 @@ export const certificate: ResourceHandler = {
   async create(ctx, inputs) {
     const spec = specOf(inputs);
     const cert = await issueCertificate(spec);
-    await ctx.log(`issued ${spec.isCa ? "CA" : "leaf"} certificate CN=${spec.commonName}, valid until ${cert.notAfter}`);
+    await ctx.log("certs", spec.commonName, `issued ${spec.isCa ? "a CA" : "a leaf"} certificate, valid until ${cert.notAfter}`);
     return {
       id: cert.serialNumber,
       outs: { ...inputs, ...cert, privateKeyPem: secret(cert.privateKeyPem) },

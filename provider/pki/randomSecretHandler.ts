@@ -32,7 +32,7 @@ export const randomSecret: ResourceHandler = {
   async create(ctx, inputs) {
     const kind = reveal<RandomSecretInputs>(inputs).kind;
     const { value, publicId } = randomSecretValue(kind);
-    await ctx.log(`generated a ${kind}${publicId ? ` (id ${publicId})` : ""}`);
+    await ctx.log("certs", kind, `generated${publicId ? ` (id ${publicId})` : ""}`);
     return { id: publicId || `${kind}-${Date.now()}`, outs: { ...inputs, value: secret(value), publicId } };
   },
   async update() {

@@ -91,7 +91,7 @@ describe("3-member cluster, etcd 3.6", () => {
     const after = await Promise.all([1, 2, 3].map(sshSessions));
     expect(after).toEqual(before.map((n) => n + 2));
     expect(up.stdout).toMatch(/\[etcd-install\] 10\.77\.0\.\d+: done \(/);
-    expect(up.stdout).toMatch(/cluster three healthy: 3 voter\(s\), leader (alpha|bravo|charlie)/);
+    expect(up.stdout).toMatch(/\[health\] three: healthy: 3 voter\(s\), leader (alpha|bravo|charlie)/);
     out = await clusterOutputs(stack);
     expect(out.clientEndpoints).toEqual(bed.hosts.slice(0, 3).map((h) => `https://${h.ip}:2379`));
     await expectWorkingCluster(out, names);
@@ -299,7 +299,9 @@ describe("EtcdCluster from a YAML program, through the package schema", () => {
       .join("");
     writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/( {6}members:\n(?:.*\n){2})/, `$1${more}`));
     const up = await stack.up();
-    expect(up.stdout).toMatch(/adding yaml-[23] .* as a learner[\s\S]*promoted yaml-[23][\s\S]*adding yaml-[23] .* as a learner/);
+    expect(up.stdout).toMatch(
+      /\[member-add\] yaml-[23]: adding as a learner[\s\S]*\[member-promote\] yaml-[23]: promoted to voter[\s\S]*\[member-add\] yaml-[23]: adding as a learner/,
+    );
     const out = await clusterOutputs(stack);
     await expectWorkingCluster(out, ["yaml-1", "yaml-2", "yaml-3"]);
     expect((await onHost(4, "pgrep -x etcd")).trim()).toBe(pid);

@@ -103,8 +103,8 @@ describe("scale 1→3→5→3→1 under a steady writer", () => {
       if (i === 1) {
         // Added one after another: the second add starts after the first was promoted.
         const log = up.stdout;
-        const firstPromoted = log.search(/promoted m[45] to voter/);
-        const secondAdded = log.slice(firstPromoted + 1).search(/adding m[45] .* as a learner/);
+        const firstPromoted = log.search(/\[member-promote\] m[45]: promoted to voter/);
+        const secondAdded = log.slice(firstPromoted + 1).search(/\[member-add\] m[45]: adding as a learner/);
         expect(firstPromoted).toBeGreaterThan(-1);
         expect(secondAdded).toBeGreaterThan(-1);
       }
@@ -172,10 +172,10 @@ describe("a dead host", () => {
     await withClient(others, adminTls(out), (c) => c.cluster.memberRemove({ ID: d2.ID }));
     const id = d2.ID;
     const refresh = await stack.pulumi(["refresh", "--yes", "--suppress-progress"]);
-    expect(refresh.stdout).toMatch(new RegExp(`d2 \\(${id}\\) is not in the member list of dead: it was removed outside Pulumi`));
+    expect(refresh.stdout).toMatch(new RegExp(`\\[refresh\\] d2: ${id} is not in the member list of dead: it was removed outside Pulumi`));
     expect(refresh.stdout).toMatch(/dead-d2-member.*deleted|- 1 deleted/s);
     const up = await stack.up();
-    expect(up.stdout).toMatch(/adding d2 .* as a learner/);
+    expect(up.stdout).toMatch(/\[member-add\] d2: adding as a learner/);
     expect(up.stdout).toMatch(/its earlier data dir was archived to \/var\/lib\/etcd\.replaced-/);
     expect(await voters(out)).toEqual(["d1", "d2", "d3"]);
   });
@@ -183,8 +183,9 @@ describe("a dead host", () => {
     await stack.setConfig("members", members("d1@2,d2@3,d3@6,d4@1,d5@5"));
     const run = stack.start(["up", "--yes", "--skip-preview", "--suppress-progress"]);
     const deadline = Date.now() + 120_000;
-    while (!/adding d[45] .* as a learner/.test(run.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(run.output()).toMatch(/adding d[45]/);
+    while (!/\[member-add\] d[45]: adding as a learner/.test(run.output()) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(run.output()).toMatch(/\[member-add\] d[45]: adding/);
     run.child.kill("SIGINT");
     await new Promise((r) => setTimeout(r, 200));
     run.child.kill("SIGINT"); // the second one ends the engine at once, mid-operation

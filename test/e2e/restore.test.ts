@@ -115,7 +115,7 @@ describe("restore after quorum loss, a corrupted snapshot refused, a clone into 
     const p = await a.pulumi(["preview", "--diff"]);
     // The plan is a warning (it stops every member); with --diff pulumi prints warnings on stderr.
     const text = p.stdout + p.stderr;
-    expect(text).toMatch(/warning: restore generation 1 of alpha from s3:\/\/etcd-restore\/ondemand\/\S+ will:/);
+    expect(text).toMatch(/warning: \[restore\] alpha: generation 1 from s3:\/\/etcd-restore\/ondemand\/\S+ will:/);
     expect(text).toMatch(/2\. stop etcd on a1, a2, a3/);
     expect(text).toMatch(/archive each data dir with its config, unit and identity/);
     expect(p.stdout).toMatch(/\+ etcd:cluster:Restore: \(create\)/);
@@ -125,7 +125,7 @@ describe("restore after quorum loss, a corrupted snapshot refused, a clone into 
 
   it("pulumi up restores: 3 healthy members, exactly the snapshot's keys, a new cluster ID, old data archived", async () => {
     const up = await a.up();
-    expect(up.stdout).toMatch(/restored alpha \(generation 1\): 3 member\(s\), new cluster ID/);
+    expect(up.stdout).toMatch(/\[restore\] alpha: restored \(generation 1\): 3 member\(s\), new cluster ID/);
     // The free-disk check ran (mawk printed df's bytes as 7.27e+10, a bash syntax error, before).
     expect(up.stdout + up.stderr).not.toMatch(/syntax error/);
     expect(up.stdout).not.toMatch(/PRIVATE KEY|S3RVER:S3RVER/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LiveMember, MemberProbe } from "../../planning/etcd/liveCluster";
-import { ExpectedMember, judgeHealth } from "../../planning/etcd/health";
+import { ExpectedMember, judgeHealth, liveVoters } from "../../planning/etcd/health";
+import { pollDelayMs } from "../../provider/etcd/healthWait";
 
 const CLUSTER = "c1";
 const expected: ExpectedMember[] = ["a", "b", "c"].map((n, i) => ({
@@ -131,5 +132,47 @@ describe("judgeHealth", () => {
       "cannot list members: timeout",
     ]);
     expect(v.clusterId).toBeUndefined();
+  });
+});
+
+// After one membership change the health wait expects the voters the cluster lists (the declared
+// set may still be changing): the same rules, learners not counted.
+describe("liveVoters: what a membership change waits for", () => {
+  it("expects every listed voter; a learner (the next join's, or a stray one) is not counted", () => {
+    const learner = live(2, { id: "id-d", name: "d", peerUrls: ["https://10.0.0.4:2380"], clientUrls: [], isLearner: true });
+    const { expected: voters, members: listed } = liveVoters([...members, learner]);
+    expect(voters).toEqual(expected);
+    expect(judgeHealth(voters, probes, listed)).toMatchObject({ healthy: true, leader: "a", clusterId: CLUSTER });
+  });
+
+  it("a voter that does not answer, or a removed one that still does, keeps it waiting", () => {
+    const { expected: voters, members: listed } = liveVoters(members.slice(0, 2));
+    expect(judgeHealth(voters, [probe(0), { endpoint: voters[1].endpoint, ok: false, error: "timeout" }], listed)).toMatchObject({
+      healthy: false,
+      problems: ["b (https://10.0.0.2:2379) does not answer: timeout"],
+      suspects: ["b"],
+    });
+    expect(judgeHealth(voters, [probe(0), probe(1, { leaderId: "id-c" })], listed).problems).toEqual([
+      "members disagree about the leader (id-a, id-c)",
+    ]);
+  });
+
+  it("a member added but never started goes by its ID and is not healthy", () => {
+    const unstarted = live(2, { name: "", clientUrls: [] });
+    const { expected: voters, members: listed } = liveVoters([members[0], members[1], unstarted]);
+    expect(voters.map((v) => [v.name, v.endpoint])).toEqual([
+      ["a", "https://10.0.0.1:2379"],
+      ["b", "https://10.0.0.2:2379"],
+      ["id-c", ""],
+    ]);
+    const v = judgeHealth(voters, [probe(0), probe(1), { endpoint: "", ok: false, error: "it has no client URL (not started)" }], listed);
+    expect(v.healthy).toBe(false);
+    expect(v.problems).toEqual(["id-c () does not answer: it has no client URL (not started)"]);
+  });
+});
+
+describe("the health wait's pace", () => {
+  it("checks again after 0.1, 0.2, 0.4 and 0.8 s, then every second", () => {
+    expect([0, 1, 2, 3, 4, 5, 30].map(pollDelayMs)).toEqual([100, 200, 400, 800, 1000, 1000, 1000]);
   });
 });

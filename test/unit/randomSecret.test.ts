@@ -14,8 +14,8 @@ function context(): Context & { logs: string[] } {
   return {
     urn: "urn:pulumi:dev::p::etcd:index:KubeControlPlane$etcd:tls:RandomSecret::cp-join-token",
     logs,
-    log: async (m: string) => void logs.push(m),
-    warn: async (m: string) => void logs.push(`warn: ${m}`),
+    log: async (phase: string, subject: string, m: string) => void logs.push(`[${phase}] ${subject}: ${m}`),
+    warn: async (phase: string, subject: string, m: string) => void logs.push(`warn: [${phase}] ${subject}: ${m}`),
   };
 }
 
@@ -65,7 +65,7 @@ describe("RandomSecret create", () => {
     expect(r.id).toBe(m[1]);
     expect(outs.rotation).toBe(3);
     // The id may be shown; the secret part never is.
-    expect(ctx.logs).toEqual([`generated a bootstrap-token (id ${m[1]})`]);
+    expect(ctx.logs).toEqual([`[certs] bootstrap-token: generated (id ${m[1]})`]);
     expect(ctx.logs.join("\n")).not.toContain(m[2]);
     expect(() => renderBootstrapManifests({ token, caCertPem: "", server: "https://lb:6443", clusterName: "k" })).not.toThrow();
   });

@@ -6,7 +6,8 @@ import { HostUnreachableError, PoolClient, poolKey, PoolTarget, SshPool } from "
 
 // Placeholder key text (never parsed: the pool only hashes it), built so no key-shaped text is committed.
 const fakeKey = (body: string) => `-----BEGIN OPENSSH ${"PRIVATE"} KEY-----\n${body}\n`;
-import { failureReason, progressLine } from "../../provider/common/hostStep";
+import { failureReason, stripPrefix } from "../../provider/common/hostStep";
+import { phaseLine } from "../../provider/common/engineLog";
 
 class FakeChannel extends EventEmitter {
   close() {
@@ -194,8 +195,9 @@ describe("SshPool", () => {
 
 describe("host step progress and errors", () => {
   it("prefixes progress with the step and the host, replacing the script's own prefix", () => {
-    expect(progressLine("etcd-install", "10.0.0.1", "[h1 etcd-install] downloading x")).toBe("[etcd-install] 10.0.0.1: downloading x");
-    expect(progressLine("etcd-install", "10.0.0.1", "curl: (7) failed")).toBe("[etcd-install] 10.0.0.1: curl: (7) failed");
+    const line = (l: string) => phaseLine("etcd-install", "10.0.0.1", stripPrefix("etcd-install", l));
+    expect(line("[h1 etcd-install] downloading x")).toBe("[etcd-install] 10.0.0.1: downloading x");
+    expect(line("curl: (7) failed")).toBe("[etcd-install] 10.0.0.1: curl: (7) failed");
   });
 
   it("names the script's ERROR lines, else a fixed-length stderr tail", () => {
