@@ -3,6 +3,7 @@
 // the load balancer and etcd3 over mTLS.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueCertificate } from "../../provider/pki/certificates";
 import { bedTarballSha256, sshSessions, withClient } from "./cluster";
 import { Bed, bedDown, bedUp, onHost, repo, Stack } from "./harness";
 import {
@@ -356,6 +357,31 @@ describe("the same control plane declared from YAML (external etcd by endpoints 
     expect(plain.adminKubeconfig).toBe("[secret]");
     expect(plain.joinToken).toBe("[secret]");
   });
+});
+
+describe("refused by the preflight, before anything is written to any host", () => {
+  it("a host with a kubeadm control plane (static pod manifest) stops the up; no host got anything", async () => {
+    const ca = await issueCertificate({ commonName: "other etcd CA", isCa: true, keyAlgorithm: "ECDSA-P256", validityHours: 24 });
+    const stack = await kubeStack("preflight", {
+      cpHosts: hostsConfig([3, 4], ["cp1", "cp2"]),
+      lbHosts: hostsConfig([5], ["lb1"]),
+      etcdEndpoints: JSON.stringify([`https://${bed.hosts[0].ip}:2379`]),
+    });
+    await stack.pulumi(["config", "set", "etcdCaCertPem"], { stdin: ca.certPem });
+    await stack.setConfig("etcdCaKeyPem", ca.privateKeyPem, true);
+    await onHost(5, "mkdir -p /etc/kubernetes/manifests && echo 'kind: Pod' > /etc/kubernetes/manifests/kube-apiserver.yaml");
+    try {
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(/kube-apiserver\.yaml exists: this host runs a kubeadm control plane/);
+      for (const h of [4, 5])
+        expect(await onHost(h, "ls /opt/kubernetes 2>/dev/null | wc -l; ls /etc/kubernetes/pki 2>/dev/null | wc -l")).toBe("0\n0\n");
+      expect(await onHost(6, "command -v haproxy || echo none")).toBe("none\n");
+    } finally {
+      await onHost(5, "rm -rf /etc/kubernetes");
+      await stack.pulumi(["destroy", "--yes", "--skip-preview"], { allowFailure: true });
+    }
+  }, 300_000);
 });
 
 describe("refused at preview, before any host is touched", () => {

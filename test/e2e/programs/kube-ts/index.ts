@@ -25,7 +25,18 @@ const cp = new KubeControlPlane("cp", {
   version: config.require("version"),
   sha256: config.requireObject("sha256"),
   downloadUrl: config.require("downloadUrl"),
-  etcd: etcd ? { external: { cluster: etcd } } : { stacked: etcdSource },
+  etcd: etcd
+    ? { external: { cluster: etcd } }
+    : config.get("etcdEndpoints")
+      ? // An etcd this program does not manage: its endpoints, CA and CA key.
+        {
+          external: {
+            endpoints: config.requireObject<string[]>("etcdEndpoints"),
+            caCertPem: config.require("etcdCaCertPem"),
+            caPrivateKeyPem: config.requireSecret("etcdCaKeyPem"),
+          },
+        }
+      : { stacked: etcdSource },
   loadBalancer: lbHosts
     ? { hosts: lbHosts.map((h) => ({ name: h.name, connection: connection(h) })) }
     : config.getBoolean("localLb")
@@ -45,7 +56,7 @@ export const certificatesNotAfter = cp.certificatesNotAfter;
 export const etcdEndpoints = cp.etcdEndpoints;
 export const leaders = cp.leaders;
 export const apiserverReadySeconds = cp.apiserverReadySeconds;
-const etcdCluster = etcd ?? cp.etcdCluster!;
-export const etcdCaCertPem = etcdCluster.caCertPem;
-export const etcdAdminCertPem = etcdCluster.admin.certPem;
-export const etcdAdminKeyPem = etcdCluster.admin.privateKeyPem;
+const etcdCluster = etcd ?? cp.etcdCluster;
+export const etcdCaCertPem = etcdCluster?.caCertPem;
+export const etcdAdminCertPem = etcdCluster?.admin.certPem;
+export const etcdAdminKeyPem = etcdCluster?.admin.privateKeyPem;
