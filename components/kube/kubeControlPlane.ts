@@ -10,6 +10,7 @@ import { DEFAULTS, parseEndpoint, validateControlPlane } from "../../planning/ku
 import { ControlPlaneSettings, ExtraArgs } from "../../planning/kube/flags";
 import { renderKubeconfig } from "../../planning/kube/kubeconfig";
 import { DEFAULT_PORTS } from "../../planning/kube/layout";
+import { httpsUrl } from "../../planning/common/addresses";
 import { Tuning } from "../../planning/etcd/etcdConfig";
 import { HostConnection } from "../common/connection";
 import { HostScript } from "../common/customResources";
@@ -278,18 +279,17 @@ export class KubeControlPlane extends pulumi.ComponentResource {
 
     // The endpoint: what admin.conf on the hosts, the admin kubeconfig and cluster-info point at.
     const addressOf = (h: KubeControlPlaneHost) => pulumi.output(h.addresses?.[0] ?? h.connection.host);
-    const urlOf = (a: string, p: number) => `https://${a.includes(":") ? `[${a}]` : a}:${p}`;
     let hostEndpoint: pulumi.Output<string>; // as the control-plane hosts reach it
     let publicEndpoint: pulumi.Output<string>; // as users and joining nodes reach it
     let lbAddresses: pulumi.Input<pulumi.Input<string>[]> = [];
     if (lb?.hosts?.length) {
       hostEndpoint = publicEndpoint = pulumi
         .all(lb.hosts.map((h) => pulumi.output(h.address ?? h.connection.host)))
-        .apply((a) => urlOf(a[0], lb.port ?? port));
+        .apply((a) => httpsUrl(a[0], lb.port ?? port));
       lbAddresses = lb.hosts.map((h) => h.address ?? h.connection.host);
     } else if (lb?.local) {
-      hostEndpoint = pulumi.output(urlOf("127.0.0.1", port));
-      publicEndpoint = addressOf(args.hosts[0]).apply((a) => urlOf(a, port));
+      hostEndpoint = pulumi.output(httpsUrl("127.0.0.1", port));
+      publicEndpoint = addressOf(args.hosts[0]).apply((a) => httpsUrl(a, port));
     } else if (lb?.endpoint !== undefined) {
       // Often another resource's output (an NLB's DNS name): checked again once known.
       const ep = pulumi.output(lb.endpoint).apply((e) => {
@@ -297,10 +297,10 @@ export class KubeControlPlane extends pulumi.ComponentResource {
         if (typeof parsed === "string") throw new Error(`KubeControlPlane ${name}: ${parsed}`);
         return parsed;
       });
-      hostEndpoint = publicEndpoint = ep.apply((e) => urlOf(e.host, e.port));
+      hostEndpoint = publicEndpoint = ep.apply((e) => httpsUrl(e.host, e.port));
       lbAddresses = [ep.apply((e) => e.host)];
     } else {
-      hostEndpoint = publicEndpoint = addressOf(args.hosts[0]).apply((a) => urlOf(a, port));
+      hostEndpoint = publicEndpoint = addressOf(args.hosts[0]).apply((a) => httpsUrl(a, port));
     }
     this.endpoint = publicEndpoint;
 

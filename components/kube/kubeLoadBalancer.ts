@@ -2,6 +2,7 @@
 // hosts (kubeadm's HA guide), or every control-plane host at 127.0.0.1 (kubespray's local LB).
 // TCP passthrough with HTTPS /readyz checks (planning/kube/haproxy.ts). Usable alone.
 import * as pulumi from "@pulumi/pulumi";
+import { httpsUrl } from "../../planning/common/addresses";
 import { renderHaproxyConfig } from "../../planning/kube/haproxy";
 import { HostConnection } from "../common/connection";
 import { HostScript } from "../common/customResources";
@@ -67,7 +68,7 @@ export class KubeLoadBalancer extends pulumi.ComponentResource {
     );
     const first = args.hosts[0];
     const address = bind === "127.0.0.1" ? pulumi.output("127.0.0.1") : pulumi.output(first.address ?? first.connection.host);
-    this.url = address.apply((a) => `https://${a.includes(":") ? `[${a}]` : a}:${port}`);
+    this.url = address.apply((a) => httpsUrl(a, port));
     this.registerOutputs({ url: this.url });
   }
 }

@@ -1,7 +1,6 @@
 // haproxy in front of the apiservers: TCP passthrough (clients keep end-to-end mTLS), each backend
 // checked over HTTPS on /readyz with the cluster CA, so a stopped, starting or draining apiserver
 // is out of rotation within one check interval (kubeadm's HA guide checks only TLS: kubeadm#3052).
-import { urlHost } from "../common/addresses";
 
 export const HAPROXY_CA_FILE = "/etc/haproxy/kube-apiserver-ca.crt";
 export const HAPROXY_CONFIG_FILE = "/etc/haproxy/haproxy.cfg";
@@ -46,7 +45,8 @@ export function renderHaproxyConfig(s: HaproxySpec): string {
     "  http-check send meth GET uri /readyz",
     "  http-check expect status 200",
     `  default-server inter ${s.checkIntervalMs} fall 2 rise 2 check check-ssl verify required ca-file ${HAPROXY_CA_FILE}`,
-    ...s.backends.map((b) => `  server ${b.name} ${urlHost(b.address).replace(/^\[|\]$/g, "")}:${b.port}`),
+    // haproxy takes the port after the last colon: an IPv6 address goes unbracketed.
+    ...s.backends.map((b) => `  server ${b.name} ${b.address}:${b.port}`),
     "",
   ].join("\n");
 }

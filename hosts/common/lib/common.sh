@@ -86,3 +86,5 @@ error_reason() {
   line=${line//\"/\'}
   echo "${line:0:300}"
 }
+# The last $2 (default 25) journal lines of unit $1, indented, on stderr (shown in `pulumi up`).
+journal_tail_of() { journalctl -u "$1" -n "${2:-25}" --no-pager -o cat 2>/dev/null | sed 's/^/    journal: /' >&2 || true; }

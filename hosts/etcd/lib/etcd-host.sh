@@ -72,4 +72,4 @@ preflight() {
   log "preflight ok: $(uname -s) $(host_arch), systemd, ports $ports free, ${avail} MiB free for $dir"
 }
 
-journal_tail() { journalctl -u etcd.service -n "${1:-25}" --no-pager -o cat 2>/dev/null | sed 's/^/    journal: /' >&2 || true; }
+journal_tail() { journal_tail_of etcd.service "${1:-25}"; }

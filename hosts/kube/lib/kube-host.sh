@@ -34,4 +34,3 @@ wait_ok() {
   return 1
 }
 
-journal_tail_of() { journalctl -u "$1" -n "${2:-20}" --no-pager -o cat 2>/dev/null | sed 's/^/    journal: /' >&2 || true; }
