@@ -14,6 +14,7 @@ import { healthGateResource } from "./etcd/healthGateHandler";
 import { hostScriptResource } from "./common/hostScriptHandler";
 import { memberResource } from "./etcd/memberHandler";
 import { restoreResource } from "./etcd/restoreHandler";
+import { dataSwitchResource } from "./kube/dataSwitchHandler";
 
 const handlers: Record<string, ResourceHandler> = {
   "etcd:tls:Certificate": certificate,
@@ -23,6 +24,7 @@ const handlers: Record<string, ResourceHandler> = {
   "etcd:cluster:HealthGate": healthGateResource,
   "etcd:cluster:Member": memberResource,
   "etcd:cluster:Restore": restoreResource,
+  "etcd:kube:DataSwitch": dataSwitchResource,
 };
 
 /** urn:pulumi:stack::project::parent$type::name → type */
@@ -48,7 +50,7 @@ export const etcdProvider: provider.Provider = {
   version: pkg.version,
   schema: schemaText,
   check: (urn, olds, news) => handlerFor(urn).check(news, olds, context(urn)),
-  diff: (_id, urn, olds, news) => handlerFor(urn).diff(olds, news),
+  diff: (_id, urn, olds, news) => handlerFor(urn).diff(olds, news, context(urn)),
   create: (urn, inputs) => handlerFor(urn).create(context(urn), inputs),
   update: (id, urn, olds, news) => handlerFor(urn).update(context(urn), id, olds, news),
   delete: (id, urn, props) => handlerFor(urn).delete(context(urn), id, props),

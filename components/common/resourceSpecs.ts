@@ -34,6 +34,18 @@ export const resourceSpecs: Record<string, ResourceSpec> = {
     secretOutputs: [],
   },
   "etcd:host:HostScript": { outputs: ["outputs"], secretInputs: [["connection", "privateKey"]], secretOutputs: [] },
+  "etcd:kube:DataSwitch": {
+    outputs: ["epoch", "current", "states", "lastTransition", "revision"],
+    secretInputs: [
+      ["hosts", "[]", "connection", "privateKey"],
+      ["etcd", "adminTls", "keyPem"],
+      ["etcd", "members", "[]", "connection", "privateKey"],
+      ["apiserverTls", "keyPem"],
+      ["restore", "source", "s3", "secretAccessKey"],
+      ["encryptionKey"],
+    ],
+    secretOutputs: ["encryptionKey"],
+  },
   "etcd:tls:Certificate": {
     outputs: ["certPem", "privateKeyPem", "serialNumber", "notBefore", "notAfter", "fingerprintSha256"],
     secretInputs: [["signerPrivateKeyPem"]],

@@ -4,11 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../../planning/etcd/clusterSpec";
 import { restoreProblems } from "../../planning/etcd/restorePlan";
-import { clientUrls, DEFAULT_DATA_DIR, peerUrls } from "../../planning/etcd/etcdConfig";
+import { clientUrls, DEFAULT_DATA_DIR, peerUrls, Tuning } from "../../planning/etcd/etcdConfig";
 import { withDefaults } from "../../planning/etcd/ports";
 import { DEFAULT_VERSION, normalize } from "../../planning/etcd/versions";
 import { HostConnection } from "../common/connection";
-import { SnapshotSource } from "../../planning/etcd/resourceTypes";
+import { RestoreMember, SnapshotSource } from "../../planning/etcd/resourceTypes";
+import { InputObject } from "../common/customResource";
 import { CaKeyPair, ClientCertificate, EtcdCA } from "../pki/etcdCA";
 import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
 import { known, knownEach } from "../common/plain";
@@ -104,12 +105,17 @@ export class EtcdCluster extends pulumi.ComponentResource {
   readonly hosts: { name: string; connection: HostConnection }[];
   /** The cluster's CA (TypeScript only): a KubeControlPlane issues its apiservers' etcd client certificate from it. */
   readonly etcdCa: EtcdCA;
+  /** The token its members' data dirs are recorded under (its bootstrap's, or its last restore's). */
+  readonly token: pulumi.Output<string>;
+  /** Its tuning (TypeScript only): a restore by a control plane's data switch renders the same config. */
+  readonly tuning?: Tuning;
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:EtcdCluster", name, {}, opts);
     const version = normalize(args.version ?? DEFAULT_VERSION);
     this.version = version;
     this.clusterName = name;
+    this.tuning = args.tuning;
     this.hosts = (args.members ?? []).map((m) => ({ name: m.name, connection: m.connection }));
     const ports = withDefaults(args.ports);
     const findings = validateCluster({
@@ -233,13 +239,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           sha256: r.sha256,
           skipHashCheck: r.skipHashCheck,
           bumpRevision: r.bumpRevision,
-          members: this.memberResources.map((mr, i) => ({
-            name: mr.memberName,
-            connection: args.members[i].connection,
-            layout: mr.layout,
-            peerUrls: mr.peerUrls,
-            clientUrls: mr.clientUrls,
-          })),
+          members: this.restoreMembers(),
           tuning: args.tuning,
           adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
           startTimeoutSeconds: args.startTimeoutSeconds,
@@ -255,6 +255,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       this.restoreArchives = pulumi.output([]);
     }
 
+    this.token = token;
     const gate = new HealthGate(
       `${name}-health`,
       {
@@ -304,6 +305,18 @@ export class EtcdCluster extends pulumi.ComponentResource {
       etcdctlEnv: this.etcdctlEnv,
       clusterId: this.clusterId,
       restoreArchives: this.restoreArchives,
+      token: this.token,
     });
+  }
+
+  /** Each member as a restore reaches it (its host, layout and URLs): this cluster's Restore and a control plane's data switch. */
+  restoreMembers(): InputObject<RestoreMember>[] {
+    return this.memberResources.map((mr, i) => ({
+      name: mr.memberName,
+      connection: this.hosts[i].connection,
+      layout: mr.layout,
+      peerUrls: mr.peerUrls,
+      clientUrls: mr.clientUrls,
+    }));
   }
 }

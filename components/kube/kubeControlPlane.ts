@@ -21,6 +21,11 @@ import { RandomSecret } from "../pki/customResources";
 import { KubeControlPlaneMember, KubeInstallOptions } from "./kubeControlPlaneMember";
 import { KubeLoadBalancer, LoadBalancerHost } from "./kubeLoadBalancer";
 import { KubePki } from "./kubePki";
+import { DataSwitch } from "./customResources";
+import { ControlPlaneState, DataSwitchEtcd } from "../../planning/kube/resourceTypes";
+import { SnapshotSource } from "../../planning/etcd/resourceTypes";
+import { restoreProblems } from "../../planning/etcd/restorePlan";
+import { InputObject } from "../common/customResource";
 
 /** A control-plane host. */
 export interface KubeControlPlaneHost {
@@ -133,6 +138,28 @@ export interface KubeControlPlaneArgs extends KubeInstallOptions {
   startTimeoutSeconds?: number;
   /** Seconds the health gate waits; default 180. */
   healthTimeoutSeconds?: number;
+  /**
+   * Restore the control plane's etcd from a snapshot (disaster recovery): the components stop, a state
+   * of the current data is saved, every etcd member is restored and the components start again.
+   * Again whenever generation changes; keep the block afterwards.
+   */
+  restore?: KubeRestore;
+  /** Bring back a saved state (a name from the states output): its data replaces the current one, after a state of that is saved. */
+  restoreState?: string;
+  /** Allow moving the data onto an etcd that already holds Kubernetes data (replaced; its earlier data archived). */
+  allowEtcdOverwrite?: boolean;
+}
+
+/** A control plane's etcd restored from a snapshot; again whenever generation changes. */
+export interface KubeRestore {
+  /** A new generation performs a new restore. */
+  generation: number;
+  /** Where the snapshot comes from: exactly one of s3, file or host (a member of the etcd). */
+  source: SnapshotSource<pulumi.Input<string>>;
+  /** sha256 of the file as stored. */
+  sha256?: string;
+  /** Needed for a raw db file copied from a data dir (it has no integrity hash). */
+  skipHashCheck?: boolean;
 }
 
 /** An HA Kubernetes control plane (kube-apiserver, kube-controller-manager, kube-scheduler) behind a load balancer. */
@@ -161,6 +188,10 @@ export class KubeControlPlane extends pulumi.ComponentResource {
   readonly leaders: pulumi.Output<Record<string, string>>;
   /** Seconds from each apiserver's last start to ready, by host. */
   readonly apiserverReadySeconds: pulumi.Output<Record<string, string>>;
+  /** Every state saved before a switch or restore, oldest first (bring one back with restoreState). */
+  readonly states: pulumi.Output<ControlPlaneState[]>;
+  /** What the last switch or restore of the control plane's data did. */
+  readonly lastDataTransition: pulumi.Output<string>;
   /** TypeScript only: the parts, to chain more resources. */
   readonly pki: KubePki;
   readonly members: KubeControlPlaneMember[];
@@ -211,6 +242,18 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       auditPolicy: args.auditPolicy,
       otherAddresses: ext?.cluster ? ext.cluster.hosts.map((h) => known(h.connection.host) ?? "") : undefined,
     });
+    if (args.restore) {
+      const names = args.etcd?.stacked
+        ? (args.hosts ?? []).map((h) => known(h.name) ?? "")
+        : ext?.cluster
+          ? ext.cluster.hosts.map((h) => h.name)
+          : [];
+      if (!args.etcd?.stacked && !ext?.cluster)
+        findings.errors.push("restore needs the etcd's hosts: use a stacked etcd or an EtcdCluster as etcd.external.cluster");
+      else findings.errors.push(...restoreProblems(args.restore as never, names));
+    }
+    if (args.restore && args.restoreState)
+      findings.errors.push("give restore or restoreState, not both: each replaces the control plane's data");
     if (findings.errors.length > 0)
       throw new Error(`KubeControlPlane ${name}: invalid inputs, nothing was changed:\n  - ${findings.errors.join("\n  - ")}`);
     for (const w of findings.warnings) void pulumi.log.warn(`KubeControlPlane ${name}: ${w}`, this);
@@ -316,6 +359,48 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       extraArgs: args.extraArgs,
     }));
 
+    // The data under the apiservers: moved when the etcd changes, restored, or brought back from a
+    // state, before the members write their files (with the new etcd settings) and restart on it.
+    const apiserverEtcdClient = etcdClient ?? this.pki.etcdClient!;
+    const apiserverTls = { caCertPem: etcdCaCertPem, certPem: apiserverEtcdClient.certPem, keyPem: apiserverEtcdClient.privateKeyPem };
+    const target: InputObject<DataSwitchEtcd> = cluster
+      ? {
+          id: `${this.etcdCluster ? "stacked" : "external"}:${cluster.clusterName}`,
+          endpoints: etcdEndpoints,
+          adminTls: { caCertPem: cluster.caCertPem, certPem: cluster.admin.certPem, keyPem: cluster.admin.privateKeyPem },
+          members: cluster.restoreMembers(),
+          token: cluster.token,
+          tuning: cluster.tuning,
+          version: cluster.version,
+        }
+      : {
+          id: etcdEndpoints.apply((e) => `external:${e.join(",")}`),
+          endpoints: etcdEndpoints,
+          adminTls: apiserverTls,
+          members: [],
+          token: "",
+          version: "",
+        };
+    const dataSwitch = new DataSwitch(
+      `${name}-data`,
+      {
+        controlPlane: name,
+        hosts: args.hosts.map((h) => ({ name: h.name, connection: h.connection })),
+        etcd: target,
+        apiserverTls,
+        allowOverwrite: args.allowEtcdOverwrite,
+        restore: args.restore,
+        restoreState: args.restoreState,
+        kubeVersion: args.version,
+        serviceCidr: args.serviceCidr ?? DEFAULTS.serviceCidr,
+        encryptionKey: encryptionKey ?? "",
+        startTimeoutSeconds: args.startTimeoutSeconds,
+      },
+      { ...child, dependsOn: etcdReady },
+    );
+    this.states = dataSwitch.states;
+    this.lastDataTransition = dataSwitch.lastTransition;
+
     // One host (re)starts at a time, each ready and back in rotation before the next: the load balancer always has the others.
     const settleSeconds =
       lb?.settleSeconds ??
@@ -343,6 +428,8 @@ export class KubeControlPlane extends pulumi.ComponentResource {
             auditPolicy: args.auditPolicy ?? DEFAULT_AUDIT_POLICY,
             installAfter: preflights,
             startAfter: previous ? [previous.service] : etcdReady,
+            filesAfter: [dataSwitch],
+            dataEpoch: dataSwitch.epoch,
             startTimeoutSeconds: args.startTimeoutSeconds,
             settleSeconds,
           },
@@ -457,6 +544,8 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       etcdEndpoints: this.etcdEndpoints,
       leaders: this.leaders,
       apiserverReadySeconds: this.apiserverReadySeconds,
+      states: this.states,
+      lastDataTransition: this.lastDataTransition,
     });
   }
 }

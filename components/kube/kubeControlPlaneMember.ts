@@ -51,6 +51,10 @@ export interface KubeControlPlaneMemberArgs extends KubeInstallOptions {
   installAfter?: pulumi.Resource[];
   /** Resources the (re)start waits for (KubeControlPlane: the previous host's start, so one restarts at a time). */
   startAfter?: pulumi.Resource[];
+  /** Resources the files (certificates, kubeconfigs, etcd settings) wait for (KubeControlPlane: its data switch). */
+  filesAfter?: pulumi.Resource[];
+  /** Changes when the data under the apiservers was replaced (a switch or restore of their etcd): every component restarts. */
+  dataEpoch?: pulumi.Input<string>;
   /** How long each component may take to be ready, in seconds; default 180. */
   startTimeoutSeconds?: number;
   /** Seconds to wait after a restarted apiserver is ready, for the load balancer to take it back before the next host restarts; default 0. */
@@ -179,7 +183,7 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
         delete: { script: "kube-files-remove" },
         unreachableOnDelete: args.unreachableOnDelete,
       },
-      { ...child, dependsOn: [install] },
+      { ...child, dependsOn: [install, ...(args.filesAfter ?? [])] },
     );
     this.hostReady = [install, fileStep];
 
@@ -197,6 +201,7 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
       PE_READYZ_URL: this.url.apply((u) => `${u}/readyz`),
       PE_START_TIMEOUT: String(args.startTimeoutSeconds ?? 180),
       PE_SETTLE_SECONDS: String(args.settleSeconds ?? 0),
+      PE_DATA_EPOCH: args.dataEpoch ?? "",
     });
     this.service = new HostScript(
       `${name}-service`,

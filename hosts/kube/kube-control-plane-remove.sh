@@ -20,4 +20,4 @@ for ((i = ${#PE_KUBE_UNITS[@]} - 1; i >= 0; i--)); do
   log "stopped and removed $u"
 done
 if ((removed)); then systemctl daemon-reload; fi
-rm -f "$PE_KUBE_DIR/.pe-files-digest"
+rm -f "$PE_KUBE_DIR/.pe-files-digest" "$PE_KUBE_DIR/.pe-data-epoch"

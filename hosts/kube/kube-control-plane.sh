@@ -11,6 +11,8 @@
 #   PE_UNIT_CONTROLLER_MANAGER   the text of kube-controller-manager.service
 #   PE_UNIT_SCHEDULER            the text of kube-scheduler.service
 #   PE_FILES_DIGEST              the digest of /etc/kubernetes's files (kube-files): a new one restarts all
+#   PE_DATA_EPOCH                changes when the data under the apiservers was replaced (a switch or
+#                                restore of their etcd): a new one restarts all, as their caches are stale (default "")
 #   PE_READYZ_URL                this apiserver's /readyz URL (https://<advertise address>:<port>/readyz)
 #   PE_START_TIMEOUT             seconds each component may take to be ready (default 180)
 #   PE_SETTLE_SECONDS            seconds to wait after a restarted apiserver is ready, so the load
@@ -26,7 +28,7 @@ set -euo pipefail
 # include: common/lib/common.sh
 # include: kube/lib/kube-host.sh
 : "${PE_PHASE:?}" "${PE_UNIT_APISERVER:?}" "${PE_UNIT_CONTROLLER_MANAGER:?}" "${PE_UNIT_SCHEDULER:?}"
-: "${PE_FILES_DIGEST:?}" "${PE_READYZ_URL:?}" "${PE_START_TIMEOUT:=180}" "${PE_SETTLE_SECONDS:=0}"
+: "${PE_FILES_DIGEST:?}" "${PE_READYZ_URL:?}" "${PE_START_TIMEOUT:=180}" "${PE_SETTLE_SECONDS:=0}" "${PE_DATA_EPOCH:=}"
 [[ $PE_START_TIMEOUT =~ ^[0-9]+$ ]] || die "bad start timeout"
 [[ $PE_SETTLE_SECONDS =~ ^[0-9]+$ ]] || die "bad settle seconds"
 [[ $PE_READYZ_URL =~ ^https://[^[:space:]]+/readyz$ ]] || die "bad readyz URL $PE_READYZ_URL"
@@ -48,6 +50,11 @@ declare -A health=(
 digest_record=$PE_KUBE_DIR/.pe-files-digest
 files_changed=0
 [[ $(cat "$digest_record" 2>/dev/null || true) == "$PE_FILES_DIGEST" ]] || files_changed=1
+epoch_record=$PE_KUBE_DIR/.pe-data-epoch
+if [[ $(cat "$epoch_record" 2>/dev/null || true) != "$PE_DATA_EPOCH" ]]; then
+  log "the data under the apiservers was replaced (epoch ${PE_DATA_EPOCH:-none}): every component restarts"
+  files_changed=1
+fi
 
 backup=$(mktemp -d /tmp/pe-kube-units.XXXXXX)
 trap 'rm -rf "$backup"' EXIT
@@ -103,6 +110,7 @@ for u in "${PE_KUBE_UNITS[@]}"; do
   fi
 done
 printf '%s\n' "$PE_FILES_DIGEST" | install_content "$digest_record" 0644 root:root >/dev/null
+printf '%s\n' "$PE_DATA_EPOCH" | install_content "$epoch_record" 0644 root:root >/dev/null
 if [[ -n $ready_seconds ]] && ((PE_SETTLE_SECONDS > 0)); then
   log "waiting ${PE_SETTLE_SECONDS} s for the load balancer to take kube-apiserver back into rotation"
   sleep "$PE_SETTLE_SECONDS"

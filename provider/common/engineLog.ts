@@ -17,6 +17,7 @@ export const PHASES = [
   "leader-move", // leadership moved away from a leaving leader
   "health", // waiting for a healthy cluster
   "restore", // a restore's steps
+  "data-switch", // a control plane's data moved to another etcd, restored or brought back
   "destroy", // the whole cluster goes away
   "refresh", // what a refresh found
 ] as const;

@@ -13,7 +13,8 @@ export interface Context {
 export interface ResourceHandler {
   /** olds is empty on create; ctx lets check tell what an update will do (shown by preview). */
   check(news: Record<string, unknown>, olds?: Record<string, unknown>, ctx?: Context): Promise<provider.CheckResult>;
-  diff(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.DiffResult>;
+  /** ctx: for what only the recorded outputs can tell (preview shows its warnings). */
+  diff(olds: Record<string, unknown>, news: Record<string, unknown>, ctx?: Context): Promise<provider.DiffResult>;
   create(ctx: Context, inputs: Record<string, unknown>): Promise<provider.CreateResult>;
   update(ctx: Context, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<provider.UpdateResult>;
   delete(ctx: Context, id: string, props: Record<string, unknown>): Promise<void>;

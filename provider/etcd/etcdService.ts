@@ -13,6 +13,8 @@ export interface ServiceStart {
   /** The member joins anew: data an earlier incarnation left is archived first. */
   fresh: boolean;
   startTimeoutSeconds?: number;
+  /** The token the data dir is recorded under when it is not boot.token (see restoreCluster). */
+  identityToken?: string;
 }
 
 /** The etcd unit's state and journal tail: added to the error of a failed start or health wait. */
@@ -27,7 +29,7 @@ export async function runEtcdService(progress: Progress, conn: SshConnection, s:
     env: {
       PE_PHASE: s.phase,
       PE_NAME: s.layout.name,
-      PE_TOKEN: s.boot.token,
+      PE_TOKEN: s.identityToken ?? s.boot.token,
       PE_DATA_DIR: s.layout.dataDir,
       PE_CONFIG: renderConfig(s.layout, s.boot, s.tuning),
       PE_UNIT: renderUnit(s.layout),

@@ -24,18 +24,10 @@ import { s3Parameters, settingsFile } from "../../planning/common/s3";
 import { containsUnknown, reveal, sameValue } from "../common/secrets";
 import { Context, ResourceHandler } from "../common/handler";
 import { waitForHealth } from "./healthWait";
+import { onEvery } from "../common/onEvery";
 
 type Inputs = RestoreInputs;
 type Outputs = RestoreOutputs;
-
-/** Runs step on every member at once; the values of those that succeeded, and why the others failed. */
-async function onEvery<T>(members: RestoreMember[], step: (m: RestoreMember, k: number) => Promise<T>) {
-  const results = await Promise.allSettled(members.map(step));
-  return {
-    values: results.map((r) => (r.status === "fulfilled" ? r.value : undefined)),
-    problems: results.flatMap((r, k) => (r.status === "rejected" ? [`${members[k].name}: ${(r.reason as Error).message}`] : [])),
-  };
-}
 
 async function script(
   ctx: Context,
@@ -107,7 +99,36 @@ async function stageEverywhere(ctx: Context, i: Inputs, plan: RestorePlan): Prom
   }
 }
 
-async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
+/** A restore that failed; `touched`: etcd was stopped on some member (after the stage). */
+export class RestoreError extends Error {
+  constructor(
+    message: string,
+    readonly touched: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface RestoreOptions {
+  /**
+   * The token the members' data dirs are recorded under, when it is not the restore's own: a
+   * control plane's data switch restores an EtcdCluster it does not own, whose members must still
+   * recognise their data dirs afterwards.
+   */
+  identityToken?: string;
+}
+
+/** Stages, swaps, starts and checks; the one restore path (the Restore resource and the control plane's data switch). */
+export async function restoreCluster(ctx: Context, i: Inputs, opts: RestoreOptions = {}): Promise<Outputs> {
+  try {
+    return await restore(ctx, i, opts);
+  } catch (e) {
+    if (e instanceof RestoreError) throw e;
+    throw new RestoreError((e as Error).message, true);
+  }
+}
+
+async function restore(ctx: Context, i: Inputs, opts: RestoreOptions = {}): Promise<Outputs> {
   const started = Date.now();
   const plan = planRestore(
     { ...i, members: i.members.map((m) => ({ name: m.name, peerUrls: m.peerUrls, dataDir: m.layout.dataDir })) },
@@ -117,7 +138,9 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
 
   // 1. Stage everywhere; the cluster keeps running.
   await say(1, plan.steps[0]);
-  const staged = await stageEverywhere(ctx, i, plan);
+  const staged = await stageEverywhere(ctx, i, plan).catch((e: Error) => {
+    throw new RestoreError(e.message, false);
+  });
   const snapshotRevision = Number(staged.revision);
   await ctx.log(
     "restore",
@@ -130,7 +153,7 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
   const swaps = await onEvery(i.members, (m) =>
     script(ctx, m, "etcd-restore-swap", {
       PE_NAME: m.name,
-      PE_TOKEN: plan.token,
+      PE_TOKEN: opts.identityToken ?? plan.token,
       PE_DATA_DIR: m.layout.dataDir,
       PE_GENERATION: String(i.generation),
     }),
@@ -154,6 +177,7 @@ async function restore(ctx: Context, i: Inputs): Promise<Outputs> {
       phase: "update",
       fresh: false,
       startTimeoutSeconds: i.startTimeoutSeconds,
+      identityToken: opts.identityToken,
     }),
   );
   if (starts.problems.length)

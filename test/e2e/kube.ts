@@ -159,3 +159,77 @@ export function reader(url: string, tls: { ca: string; cert?: string; key?: stri
     },
   };
 }
+
+/**
+ * Watches a namespace's ConfigMaps from `resourceVersion` the way an informer does: events are
+ * followed; when the stream ends it watches again from the last version seen. A 410 (HTTP status or
+ * an ERROR event, "too old resource version") is the signal to relist: it is counted in `expired`,
+ * and the watcher stops there (a client would relist; the test checks the signal came).
+ */
+export function watcher(endpoint: string, namespace: string, resourceVersion: string, tls: { ca: string; cert: string; key: string }) {
+  const agent = new https.Agent({ ...tls, keepAlive: false });
+  let lastRv = resourceVersion;
+  let running = true;
+  const seen = { events: 0, reconnects: 0, expired: 0 };
+  let current: import("node:http").ClientRequest | undefined;
+  const once = () =>
+    new Promise<"ended" | "expired" | "failed">((resolve) => {
+      const url = `${endpoint}/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${lastRv}`;
+      const req = https.get(url, { agent }, (res) => {
+        if (res.statusCode === 410) {
+          res.resume();
+          return resolve("expired");
+        }
+        if (res.statusCode !== 200) {
+          res.resume();
+          return resolve("failed");
+        }
+        let buf = "";
+        let expired = false;
+        res.on("data", (chunk: Buffer) => {
+          buf += chunk.toString();
+          let nl: number;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (!line.trim()) continue;
+            const ev = JSON.parse(line) as { type: string; object: { code?: number; metadata?: { resourceVersion?: string } } };
+            if (ev.type === "ERROR") {
+              if (ev.object.code === 410) expired = true;
+              continue;
+            }
+            seen.events++;
+            if (ev.object.metadata?.resourceVersion) lastRv = ev.object.metadata.resourceVersion;
+          }
+        });
+        res.on("end", () => resolve(expired ? "expired" : "ended"));
+        res.on("error", () => resolve(expired ? "expired" : "ended"));
+      });
+      current = req;
+      req.on("error", () => resolve("failed"));
+    });
+  const loop = (async () => {
+    while (running) {
+      const r = await once();
+      if (r === "expired") {
+        seen.expired++;
+        return;
+      }
+      if (!running) return;
+      seen.reconnects++;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+  })();
+  return {
+    seen,
+    get lastRv() {
+      return lastRv;
+    },
+    async stop() {
+      running = false;
+      current?.destroy();
+      await loop;
+      agent.destroy();
+    },
+  };
+}

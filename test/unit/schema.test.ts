@@ -152,6 +152,7 @@ describe("schema.json is generated from the TypeScript declarations", () => {
         "etcd:cluster:Member",
         "etcd:cluster:Restore",
         "etcd:host:HostScript",
+        "etcd:kube:DataSwitch",
         "etcd:tls:Certificate",
         "etcd:tls:RandomSecret",
         "etcd:index:EtcdCA",

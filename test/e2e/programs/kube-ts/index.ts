@@ -1,5 +1,7 @@
 // E2E program: a KubeControlPlane on bed hosts, shaped by stack config: on an external EtcdCluster
-// (etcdHosts given) or a stacked one, behind dedicated haproxy hosts (lbHosts) or a local haproxy.
+// (etcdHosts given) or a stacked one (no etcdHosts, or etcdMode "stacked": the EtcdCluster on
+// etcdHosts then stays declared, unused, ready for a switch), behind dedicated haproxy hosts (lbHosts)
+// or a local haproxy; restore / restoreState / allowEtcdOverwrite as given.
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster, KubeControlPlane } from "../../../../dist/components";
 
@@ -25,18 +27,19 @@ const cp = new KubeControlPlane("cp", {
   version: config.require("version"),
   sha256: config.requireObject("sha256"),
   downloadUrl: config.require("downloadUrl"),
-  etcd: etcd
-    ? { external: { cluster: etcd } }
-    : config.get("etcdEndpoints")
-      ? // An etcd this program does not manage: its endpoints, CA and CA key.
-        {
-          external: {
-            endpoints: config.requireObject<string[]>("etcdEndpoints"),
-            caCertPem: config.require("etcdCaCertPem"),
-            caPrivateKeyPem: config.requireSecret("etcdCaKeyPem"),
-          },
-        }
-      : { stacked: etcdSource },
+  etcd:
+    etcd && config.get("etcdMode") !== "stacked"
+      ? { external: { cluster: etcd } }
+      : config.get("etcdEndpoints")
+        ? // An etcd this program does not manage: its endpoints, CA and CA key.
+          {
+            external: {
+              endpoints: config.requireObject<string[]>("etcdEndpoints"),
+              caCertPem: config.require("etcdCaCertPem"),
+              caPrivateKeyPem: config.requireSecret("etcdCaKeyPem"),
+            },
+          }
+        : { stacked: etcdSource },
   loadBalancer: lbHosts
     ? { hosts: lbHosts.map((h) => ({ name: h.name, connection: connection(h) })) }
     : config.getBoolean("localLb")
@@ -45,6 +48,9 @@ const cp = new KubeControlPlane("cp", {
   serviceCidr: config.get("serviceCidr"),
   extraArgs: config.getObject("extraArgs"),
   audit: config.getBoolean("audit"),
+  restore: config.getObject("restore"),
+  restoreState: config.get("restoreState"),
+  allowEtcdOverwrite: config.getBoolean("allowEtcdOverwrite"),
 });
 
 export const endpoint = cp.endpoint;
@@ -56,7 +62,9 @@ export const certificatesNotAfter = cp.certificatesNotAfter;
 export const etcdEndpoints = cp.etcdEndpoints;
 export const leaders = cp.leaders;
 export const apiserverReadySeconds = cp.apiserverReadySeconds;
-const etcdCluster = etcd ?? cp.etcdCluster;
+export const states = cp.states;
+export const lastDataTransition = cp.lastDataTransition;
+const etcdCluster = cp.etcdCluster ?? etcd;
 export const etcdCaCertPem = etcdCluster?.caCertPem;
 export const etcdAdminCertPem = etcdCluster?.admin.certPem;
 export const etcdAdminKeyPem = etcdCluster?.admin.privateKeyPem;

@@ -1,0 +1,9 @@
+// Client-side classes of the provider's Kubernetes custom resources. The CRUD logic is in provider/kube/*Handler.ts.
+import * as t from "../../planning/kube/resourceTypes";
+import { customResource, InputObject } from "../common/customResource";
+
+export type DataSwitchArgs = InputObject<t.DataSwitchInputs>;
+
+/** Moves a control plane's data when its etcd changes, restores it, or brings back a saved state. */
+export const DataSwitch = customResource<t.DataSwitchInputs, t.DataSwitchOutputs>("etcd:kube:DataSwitch");
+export type DataSwitch = InstanceType<typeof DataSwitch>;
