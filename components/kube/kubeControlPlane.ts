@@ -252,8 +252,6 @@ export class KubeControlPlane extends pulumi.ComponentResource {
         findings.errors.push("restore needs the etcd's hosts: use a stacked etcd or an EtcdCluster as etcd.external.cluster");
       else findings.errors.push(...restoreProblems(args.restore as never, names));
     }
-    if (args.restore && args.restoreState)
-      findings.errors.push("give restore or restoreState, not both: each replaces the control plane's data");
     if (findings.errors.length > 0)
       throw new Error(`KubeControlPlane ${name}: invalid inputs, nothing was changed:\n  - ${findings.errors.join("\n  - ")}`);
     for (const w of findings.warnings) void pulumi.log.warn(`KubeControlPlane ${name}: ${w}`, this);

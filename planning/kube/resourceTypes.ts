@@ -89,6 +89,8 @@ export interface ControlPlaneState {
   revision: string;
   /** host:path of each host's archived /etc/kubernetes (certificates, kubeconfigs, units). */
   configArchives: string[];
+  /** host:path of each etcd member's data dir as it was before the restore that followed (archived, not deleted). */
+  etcdArchives: string[];
   /** The Kubernetes version then. */
   kubeVersion: string;
   /** The Service network then. */

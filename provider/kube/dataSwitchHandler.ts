@@ -172,6 +172,7 @@ async function saveState(ctx: Context, i: Inputs, snap: Snapshot, n: number, rea
     ...base,
     snapshots: i.hosts.map((h, k) => `${h.name}:${r.values[k]!.outputs.snapshot}`),
     configArchives: i.hosts.map((h, k) => `${h.name}:${r.values[k]!.outputs.config}`),
+    etcdArchives: [],
   };
 }
 
@@ -259,7 +260,7 @@ async function transition(ctx: Context, t: Transition, olds: Recorded | undefine
       },
       { identityToken: i.etcd.token },
     );
-    if (state) state = { ...state, configArchives: [...state.configArchives, ...restored.archives.map((a) => `etcd ${a}`)] };
+    if (state) state = { ...state, etcdArchives: restored.archives };
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const line = `${t.kind}${t.kind === "switch" ? ` from ${t.from}` : ""} onto ${t.to}: revision ${restored.snapshotRevision} → ${restored.revision} (highest before ${highest}), new cluster ID ${restored.clusterId}, ${seconds} s; the components restart on it one host at a time next`;
     await say(line);

@@ -55,6 +55,7 @@ const state: ControlPlaneState = {
   sha256: "a".repeat(64),
   revision: "100",
   configArchives: [],
+  etcdArchives: [],
   kubeVersion: "1.37.2",
   serviceCidr: "10.96.0.0/12",
   encryptionKeyFingerprint: keyFingerprint("key-1"),
