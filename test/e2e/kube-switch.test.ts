@@ -213,6 +213,11 @@ describe("a stacked control plane switched to external etcd and back, a failed s
     expect(readyz).not.toMatch(/\[-\]/);
     const endpoints = (await kubectl(kc, ["get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[*].addresses[*].ip}"])).stdout;
     expect(endpoints.split(" ").sort()).toEqual([0, 1, 2].map((i) => bed.hosts[i].ip).sort());
+    // One apiserver identity lease per host, none left over from before the switch.
+    const leases = (
+      await kubectl(kc, ["-n", "kube-system", "get", "leases", "-l", "apiserver.kubernetes.io/identity=kube-apiserver", "-o", "name"])
+    ).stdout;
+    expect(leases.trim().split("\n")).toHaveLength(3);
   }, 1_800_000);
 
   it("switches back to stacked with the objects made on the external etcd", async () => {
