@@ -127,7 +127,7 @@ export interface KubeControlPlaneArgs extends KubeInstallOptions {
   keyAlgorithm?: pulumi.Input<string>;
   /** Change to re-issue every leaf certificate (rolled one host at a time). */
   certRotation?: pulumi.Input<number>;
-  /** Change to mint a new bootstrap (join) token. */
+  /** Change to mint a new bootstrap (join) token; the previous one is deleted (revoked). */
   joinTokenRotation?: pulumi.Input<number>;
   /**
    * Hours the join token is valid, from when it is minted (the token Secret's `expiration`); default:

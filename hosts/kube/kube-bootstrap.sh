@@ -3,7 +3,9 @@
 # the cluster-info ConfigMap, the kubeadm-config and kubelet-config ConfigMaps `kubeadm join` reads,
 # their RBAC) with kubectl on a control-plane host, and waits until the controller-manager's
 # bootstrapsigner has signed cluster-info for the token (not for a token that has expired: the
-# tokencleaner deletes it, and nothing signs for it again).
+# tokencleaner deletes it, and nothing signs for it again). Token Secrets this package made for an
+# earlier token (label app.kubernetes.io/managed-by=pulumi-etcd) are deleted: a rotation revokes the
+# old token. Tokens made otherwise (kubeadm token create) are left alone.
 #
 # Parameters (environment):
 #   PE_SERVER     the apiserver URL kubectl uses (this host's own apiserver)
@@ -36,6 +38,14 @@ for _ in $(seq 1 30); do
 done
 ((applied)) || { sed 's/^/    kubectl: /' /tmp/pe-kubectl.log >&2; die "kubectl apply of the bootstrap objects failed"; }
 sed 's/^/    /' /tmp/pe-kubectl.log >&2
+if ! "${kc[@]}" -n kube-system delete secret -l app.kubernetes.io/managed-by=pulumi-etcd \
+  --field-selector "type=bootstrap.kubernetes.io/token,metadata.name!=bootstrap-token-$PE_TOKEN_ID" >/tmp/pe-kubectl.log 2>&1; then
+  sed 's/^/    kubectl: /' /tmp/pe-kubectl.log >&2
+  die "deleting the earlier join tokens failed: they stay valid until their Secrets are deleted"
+fi
+while read -r line; do
+  log "earlier join token revoked: $line"
+done < <(grep -v '^No resources found' /tmp/pe-kubectl.log || true)
 if [[ -n $PE_TOKEN_EXPIRATION ]] && (($(date -u -d "$PE_TOKEN_EXPIRATION" +%s) <= $(date -u +%s))); then
   log "WARNING: join token $PE_TOKEN_ID expired at $PE_TOKEN_EXPIRATION: nodes cannot join with it; change joinTokenRotation to mint a new one"
   output clusterInfoSigned false

@@ -14,6 +14,8 @@ import {
 } from "./kubeadmConfig";
 
 export const BOOTSTRAP_GROUP = "system:bootstrappers:kubeadm:default-node-token";
+/** The label of the token Secrets the package made: the bootstrap step deletes all but the current one (a rotation revokes). */
+export const TOKEN_LABEL = { key: "app.kubernetes.io/managed-by", value: "pulumi-etcd" } as const;
 const TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 /** A bootstrap token's expiration as the tokencleaner reads it (RFC 3339, UTC, whole seconds). */
 const EXPIRATION = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -89,7 +91,7 @@ export function renderBootstrapManifests(spec: BootstrapSpec): string {
     {
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { name: `bootstrap-token-${id}`, namespace: "kube-system" },
+      metadata: { name: `bootstrap-token-${id}`, namespace: "kube-system", labels: { [TOKEN_LABEL.key]: TOKEN_LABEL.value } },
       type: "bootstrap.kubernetes.io/token",
       stringData: {
         description: "pulumi-etcd KubeControlPlane join token",

@@ -13,6 +13,7 @@ import {
   caCertHash,
   clusterInfoKubeconfig,
   renderBootstrapManifests,
+  TOKEN_LABEL,
 } from "../../planning/kube/bootstrapManifests";
 import { renderClusterConfiguration, renderKubeletConfiguration } from "../../planning/kube/kubeadmConfig";
 import { DEFAULT_AUDIT_POLICY, renderEncryptionConfig, renderSchedulerConfig } from "../../planning/kube/configFiles";
@@ -205,6 +206,15 @@ describe("renderBootstrapManifests", () => {
   it("makes the token Secret a bootstrap token for authentication and signing, in kubeadm's group", () => {
     const s = item("Secret", "bootstrap-token-abcdef");
     expect(s.type).toBe("bootstrap.kubernetes.io/token");
+    // The bootstrap step deletes the other token Secrets with this label (a rotation revokes the old token).
+    expect(s.metadata).toEqual({
+      name: "bootstrap-token-abcdef",
+      namespace: "kube-system",
+      labels: { "app.kubernetes.io/managed-by": "pulumi-etcd" },
+    });
+    expect(readFileSync(path.join(__dirname, "..", "..", "hosts", "kube", "kube-bootstrap.sh"), "utf8")).toContain(
+      `delete secret -l ${TOKEN_LABEL.key}=${TOKEN_LABEL.value} \\\n  --field-selector "type=bootstrap.kubernetes.io/token,metadata.name!=bootstrap-token-$PE_TOKEN_ID"`,
+    );
     expect(s.stringData).toMatchObject({
       "token-id": "abcdef",
       "token-secret": "0123456789abcdef",

@@ -45,6 +45,8 @@ const cp = new KubeControlPlane("cp", {
   serviceCidr: config.get("serviceCidr"),
   extraArgs: config.getObject("extraArgs"),
   audit: config.getBoolean("audit"),
+  joinTokenTtlHours: config.getNumber("joinTokenTtlHours"),
+  joinTokenRotation: config.getNumber("joinTokenRotation"),
 });
 
 export const endpoint = cp.endpoint;
@@ -52,6 +54,7 @@ export const adminKubeconfig = cp.adminKubeconfig;
 export const caCertPem = cp.caCertPem;
 export const joinToken = cp.joinToken;
 export const caCertHash = cp.caCertHash;
+export const joinTokenExpiresAt = cp.joinTokenExpiresAt;
 export const certificatesNotAfter = cp.certificatesNotAfter;
 export const etcdEndpoints = cp.etcdEndpoints;
 export const leaders = cp.leaders;
