@@ -73,7 +73,25 @@ export function firstServiceIp(text: string): string {
   return serviceIp(text, 1);
 }
 
-/** The cluster DNS Service's address, as kubeadm picks it (constants.GetDNSIP): the 10th of the range. */
+/** An IPv6 address in RFC 5952's short form (Go's net.IP.String()): the longest run of 2+ zero groups as "::". */
+function shortIpv6(ip: string): string {
+  const groups = canonicalAddress(ip).split(":");
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === "0") j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j > i ? j : i + 1;
+  }
+  if (best.at < 0) return groups.join(":");
+  return `${groups.slice(0, best.at).join(":")}::${groups.slice(best.at + best.len).join(":")}`;
+}
+
+/**
+ * The cluster DNS Service's address, as kubeadm picks it (constants.GetDNSIP): the 10th of the
+ * range, written as Go writes it (kubeadm compares the KubeletConfiguration's text with its own).
+ */
 export function clusterDnsIp(text: string): string {
-  return serviceIp(text, 10);
+  const ip = serviceIp(text, 10);
+  return isIP(ip) === 6 ? shortIpv6(ip) : ip;
 }

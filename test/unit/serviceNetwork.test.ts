@@ -95,8 +95,16 @@ describe("clusterDnsIp", () => {
     ["10.0.0.240/28", "10.0.0.250"],
     ["fd00:10:96::/108", "fd00:10:96::a"],
   ])("is the 10th address of %s: %s", (cidr, ip) => {
-    expect(isIP(ip) === 6 ? rfc5952(clusterDnsIp(cidr)) : clusterDnsIp(cidr)).toBe(ip);
+    expect(clusterDnsIp(cidr)).toBe(ip);
   });
+
+  // kubeadm warns when the KubeletConfiguration's clusterDNS text differs from Go's net.IP.String().
+  it.each(["fd00:10:96::/108", "2001:db8:0:1::/108", "2001:db8::1:0:0:0/108", "fd00:0:0:1:0:0:1:0/124", "1:2:3:4:5:6:7:0/124"])(
+    "writes the IPv6 address of %s as Go does (RFC 5952)",
+    (cidr) => {
+      expect(clusterDnsIp(cidr)).toBe(rfc5952(clusterDnsIp(cidr)));
+    },
+  );
 
   it("throws when the range has no 10th address", () => {
     expect(() => clusterDnsIp("10.96.0.0/29")).toThrow("10.96.0.0/29 has no address number 10");
