@@ -413,7 +413,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
                     serviceCidr: s.serviceCidr,
                     dnsDomain: s.dnsDomain,
                     etcdEndpoints: s.etcdServers,
-                    keyAlgorithm: keyAlgorithm ?? "ECDSA-P256",
+                    keyAlgorithm,
                   },
                 }),
               ),

@@ -20,8 +20,8 @@ export interface KubeadmClusterFacts {
   dnsDomain: string;
   /** The etcd client URLs the apiservers use. */
   etcdEndpoints: string[];
-  /** The key algorithm of the certificates (kubeadm's encryptionAlgorithm): ECDSA-P256, RSA-2048 or RSA-4096. */
-  keyAlgorithm: string;
+  /** The key algorithm of the certificates (kubeadm's encryptionAlgorithm): ECDSA-P256 (the package's default), RSA-2048 or RSA-4096. */
+  keyAlgorithm?: string;
 }
 
 // A YAML scalar: plain when it cannot be read as anything but this string, else double-quoted
@@ -53,8 +53,9 @@ export function renderClusterConfiguration(f: KubeadmClusterFacts): string {
   if (!/^\d+\.\d+\.\d+$/.test(f.kubernetesVersion))
     throw new Error(`kubernetesVersion ${JSON.stringify(f.kubernetesVersion)} is not x.y.z`);
   if (f.etcdEndpoints.length === 0) throw new Error("the ClusterConfiguration needs the etcd endpoints");
-  if (!KEY_ALGORITHMS.includes(f.keyAlgorithm))
-    throw new Error(`keyAlgorithm ${JSON.stringify(f.keyAlgorithm)} is not one of ${KEY_ALGORITHMS.join(", ")}`);
+  const keyAlgorithm = f.keyAlgorithm ?? KEY_ALGORITHMS[0];
+  if (!KEY_ALGORITHMS.includes(keyAlgorithm))
+    throw new Error(`keyAlgorithm ${JSON.stringify(keyAlgorithm)} is not one of ${KEY_ALGORITHMS.join(", ")}`);
   return [
     "apiServer: {}",
     "apiVersion: kubeadm.k8s.io/v1beta4",
@@ -64,7 +65,7 @@ export function renderClusterConfiguration(f: KubeadmClusterFacts): string {
     "controllerManager: {}",
     "dns:",
     "  disabled: true",
-    `encryptionAlgorithm: ${scalar(f.keyAlgorithm)}`,
+    `encryptionAlgorithm: ${scalar(keyAlgorithm)}`,
     "etcd:",
     "  external:",
     `    caFile: ${scalar(kubePath("etcdCaCert"))}`,

@@ -95,6 +95,7 @@ describe("renderClusterConfiguration", () => {
   });
 
   it("states the key algorithm of the certificates issued here", () => {
+    expect(parse(renderClusterConfiguration({ ...facts, keyAlgorithm: undefined })).encryptionAlgorithm).toBe("ECDSA-P256"); // the package's default
     for (const keyAlgorithm of ["RSA-2048", "RSA-4096"])
       expect(parse(renderClusterConfiguration({ ...facts, keyAlgorithm })).encryptionAlgorithm).toBe(keyAlgorithm);
     expect(() => renderClusterConfiguration({ ...facts, keyAlgorithm: "ed25519" })).toThrow(
