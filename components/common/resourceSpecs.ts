@@ -51,5 +51,5 @@ export const resourceSpecs: Record<string, ResourceSpec> = {
     secretInputs: [["signerPrivateKeyPem"]],
     secretOutputs: ["signerPrivateKeyPem", "privateKeyPem"],
   },
-  "etcd:tls:RandomSecret": { outputs: ["value", "publicId"], secretInputs: [], secretOutputs: ["value"] },
+  "etcd:tls:RandomSecret": { outputs: ["value", "publicId", "expiresAt"], secretInputs: [], secretOutputs: ["value"] },
 };

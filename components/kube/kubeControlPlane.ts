@@ -132,8 +132,18 @@ export interface KubeControlPlaneArgs extends KubeInstallOptions {
   keyAlgorithm?: pulumi.Input<string>;
   /** Change to re-issue every leaf certificate (rolled one host at a time). */
   certRotation?: pulumi.Input<number>;
-  /** Change to mint a new bootstrap (join) token. */
+  /** Change to mint a new bootstrap (join) token; the previous one is deleted (revoked). */
   joinTokenRotation?: pulumi.Input<number>;
+  /**
+   * Hours the join token is valid, from when it is minted (the token Secret's `expiration`); default:
+   * it never expires. The expiration is fixed when the token is minted, so later runs change
+   * nothing; changing this value mints a new token. Trade-off: once it has expired, the
+   * controller-manager's tokencleaner deletes the token Secret and nodes can no longer join with
+   * `joinToken`, and a `pulumi up` does not notice: change `joinTokenRotation` to mint a new one
+   * (the `joinTokenExpiresAt` output says when). Without an expiry, a leaked token lets anyone
+   * request a node client certificate until it is rotated.
+   */
+  joinTokenTtlHours?: number;
   /** Seconds each component may take to be ready; default 180. */
   startTimeoutSeconds?: number;
   /** Seconds the health gate waits; default 180. */
@@ -180,6 +190,8 @@ export class KubeControlPlane extends pulumi.ComponentResource {
   readonly joinToken: pulumi.Output<string>;
   /** kubeadm join's --discovery-token-ca-cert-hash. */
   readonly caCertHash: pulumi.Output<string>;
+  /** When the join token expires (RFC 3339, UTC); "" when it never does (no joinTokenTtlHours). */
+  readonly joinTokenExpiresAt: pulumi.Output<string>;
   /** End of validity of each certificate, by name (ISO 8601). */
   readonly certificatesNotAfter: pulumi.Output<Record<string, string>>;
   /** The etcd client URLs the apiservers use. */
@@ -240,6 +252,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       dnsDomain: args.dnsDomain,
       extraArgs: args.extraArgs,
       auditPolicy: args.auditPolicy,
+      joinTokenTtlHours: args.joinTokenTtlHours,
       otherAddresses: ext?.cluster ? ext.cluster.hosts.map((h) => known(h.connection.host) ?? "") : undefined,
     });
     if (args.restore) {
@@ -299,7 +312,13 @@ export class KubeControlPlane extends pulumi.ComponentResource {
     this.caCertPem = this.pki.ca.certPem;
     const encryptionAtRest = args.encryptionAtRest ?? true;
     const encryptionKey = encryptionAtRest ? new RandomSecret(`${name}-encryption-key`, { kind: "aes256" }, child).value : undefined;
-    const token = new RandomSecret(`${name}-join-token`, { kind: "bootstrap-token", rotation: args.joinTokenRotation }, child);
+    const token = new RandomSecret(
+      `${name}-join-token`,
+      { kind: "bootstrap-token", rotation: args.joinTokenRotation, ttlHours: args.joinTokenTtlHours },
+      child,
+    );
+    // State written before tokens had lifetimes has no expiresAt: such a token never expires.
+    const tokenExpiresAt = token.expiresAt.apply((e) => e ?? "");
 
     // Every host passes its checks before anything is written to any of them.
     const preflight = (key: string, connection: HostConnection, role: string, ports: number[]) =>
@@ -463,12 +482,25 @@ export class KubeControlPlane extends pulumi.ComponentResource {
         connection: firstHost.connection,
         create: {
           script: "kube-bootstrap",
-          env: { PE_SERVER: first.url, PE_TOKEN_ID: token.publicId },
+          env: { PE_SERVER: first.url, PE_TOKEN_ID: token.publicId, PE_TOKEN_EXPIRATION: tokenExpiresAt },
           stdin: pulumi.secret(
             pulumi
-              .all([token.value, this.pki.ca.certPem, publicEndpoint])
-              .apply(([t, ca, server]) =>
-                renderBootstrapManifests({ token: t, caCertPem: ca, server, clusterName: args.clusterName ?? DEFAULTS.clusterName }),
+              .all([token.value, tokenExpiresAt, this.pki.ca.certPem, publicEndpoint, settings, pulumi.output(args.keyAlgorithm)])
+              .apply(([t, expiration, ca, server, s, keyAlgorithm]) =>
+                renderBootstrapManifests({
+                  token: t,
+                  tokenExpiration: expiration,
+                  caCertPem: ca,
+                  server,
+                  cluster: {
+                    kubernetesVersion: args.version,
+                    clusterName: s.clusterName,
+                    serviceCidr: s.serviceCidr,
+                    dnsDomain: s.dnsDomain,
+                    etcdEndpoints: s.etcdServers,
+                    keyAlgorithm,
+                  },
+                }),
               ),
           ),
         },
@@ -514,6 +546,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
     );
     this.joinToken = pulumi.secret(pulumi.all([token.value, bootstrap.outputs]).apply(([t]) => t));
     this.caCertHash = this.pki.ca.certPem.apply(caCertHash);
+    this.joinTokenExpiresAt = tokenExpiresAt;
     const p = this.pki;
     const named: [string, pulumi.Input<string>][] = [
       ["ca", p.ca.notAfter],
@@ -538,6 +571,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       adminKubeconfig: this.adminKubeconfig,
       joinToken: this.joinToken,
       caCertHash: this.caCertHash,
+      joinTokenExpiresAt: this.joinTokenExpiresAt,
       certificatesNotAfter: this.certificatesNotAfter,
       etcdEndpoints: this.etcdEndpoints,
       leaders: this.leaders,

@@ -2,6 +2,7 @@
 // touched, so `pulumi preview` fails with a message that says what to do. Only values known at
 // construct time are checked (an address that is another resource's output is checked later).
 import { canonicalAddress, isDnsName, isIpAddress } from "../common/addresses";
+import { tokenTtlProblem } from "./bootstrapManifests";
 import { extraArgsProblems, ExtraArgs, managedFlagNames } from "./flags";
 import { cidrContains, parseCidr, serviceCidrProblem } from "./serviceNetwork";
 import { kubeVersionProblem, KubeSha256 } from "./versions";
@@ -29,6 +30,8 @@ export interface ControlPlaneFacts {
   extraArgs?: ExtraArgs;
   /** The audit policy text, when given. */
   auditPolicy?: string;
+  /** Hours the join token is valid, when given. */
+  joinTokenTtlHours?: unknown;
   /** Addresses of other hosts of the stack (external etcd members): the service CIDR must not hold them either. */
   otherAddresses?: string[];
 }
@@ -148,6 +151,8 @@ export function validateControlPlane(f: ControlPlaneFacts): Findings {
   errors.push(...extraArgsProblems(f.extraArgs, managedFlagNames()));
   if (f.auditPolicy !== undefined && (!/^\s*apiVersion:\s*audit\.k8s\.io\/v1\b/m.test(f.auditPolicy) || /^#pe-file /m.test(f.auditPolicy)))
     errors.push("auditPolicy must be an audit.k8s.io/v1 Policy document (YAML with apiVersion: audit.k8s.io/v1)");
+  const ttl = tokenTtlProblem(f.joinTokenTtlHours);
+  if (ttl) errors.push(ttl);
   if (hosts.length === 2 && e?.stacked) warnings.push("a stacked etcd on 2 hosts tolerates no failure: use 3 control-plane hosts");
   return { errors, warnings };
 }

@@ -38,14 +38,18 @@ export function parseCidr(text: string): Cidr | string {
   return { family: family as 4 | 6, base: value, bits };
 }
 
-/** The service CIDR's problems: kube-apiserver accepts at most 20 host bits (IPv6: /108 or longer), at least 8 addresses. */
+/**
+ * The service CIDR's problems: kube-apiserver accepts at most 20 host bits (IPv6: /108 or longer);
+ * at least 16 addresses, so that the cluster DNS address (the 10th, as kubeadm picks it) is in it.
+ */
 export function serviceCidrProblem(text: string): string | undefined {
   const c = parseCidr(text);
   if (typeof c === "string") return `serviceCidr: ${c}`;
   const hostBits = (c.family === 4 ? 32 : 128) - c.bits;
   if (hostBits > 20)
     return `serviceCidr ${text} is too large: kube-apiserver allows at most 2^20 service addresses (e.g. /12 for IPv4, /108 for IPv6)`;
-  if (hostBits < 3) return `serviceCidr ${text} is too small for the cluster's services`;
+  if (hostBits < 4)
+    return `serviceCidr ${text} is too small for the cluster's services: it needs at least 16 addresses (the cluster DNS Service takes the 10th)`;
   return undefined;
 }
 
@@ -56,9 +60,38 @@ export function cidrContains(c: Cidr, address: string): boolean {
   return ipToBigInt(address) >> shift === c.base >> shift;
 }
 
-/** The first usable address: the ClusterIP of the `kubernetes` Service. */
-export function firstServiceIp(text: string): string {
+/** The n-th address of the range (the network address is the 0th); throws when the range has none. */
+export function serviceIp(text: string, n: number): string {
   const c = parseCidr(text);
   if (typeof c === "string") throw new Error(c);
-  return bigIntToIp(c.base + 1n, c.family);
+  if (BigInt(n) >= 1n << BigInt((c.family === 4 ? 32 : 128) - c.bits)) throw new Error(`${text} has no address number ${n}`);
+  return bigIntToIp(c.base + BigInt(n), c.family);
+}
+
+/** The first usable address: the ClusterIP of the `kubernetes` Service. */
+export function firstServiceIp(text: string): string {
+  return serviceIp(text, 1);
+}
+
+/** An IPv6 address in RFC 5952's short form (Go's net.IP.String()): the longest run of 2+ zero groups as "::". */
+function shortIpv6(ip: string): string {
+  const groups = canonicalAddress(ip).split(":");
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === "0") j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j > i ? j : i + 1;
+  }
+  if (best.at < 0) return groups.join(":");
+  return `${groups.slice(0, best.at).join(":")}::${groups.slice(best.at + best.len).join(":")}`;
+}
+
+/**
+ * The cluster DNS Service's address, as kubeadm picks it (constants.GetDNSIP): the 10th of the
+ * range, written as Go writes it (kubeadm compares the KubeletConfiguration's text with its own).
+ */
+export function clusterDnsIp(text: string): string {
+  const ip = serviceIp(text, 10);
+  return isIP(ip) === 6 ? shortIpv6(ip) : ip;
 }

@@ -52,6 +52,12 @@ export interface RandomSecretInputs {
   kind: "aes256" | "bootstrap-token";
   /** Change to get a new value. */
   rotation?: number;
+  /**
+   * bootstrap-token only: hours the token is valid from when it is minted; its expiresAt is fixed
+   * then, so later runs see the same value. Leave out for a token that never expires. A change
+   * mints a new token.
+   */
+  ttlHours?: number;
 }
 
 export interface RandomSecretOutputs {
@@ -62,4 +68,6 @@ export interface RandomSecretOutputs {
   value: string;
   /** The part that may be shown: a bootstrap token's id ("" for a key). */
   publicId: string;
+  /** When a bootstrap token with ttlHours expires (RFC 3339, UTC); "" when it never does. */
+  expiresAt: string;
 }

@@ -2,6 +2,7 @@
 // dl.k8s.io-shaped mirror, haproxy from Debian packages), checked from outside with kubectl through
 // the load balancer and etcd3 over mTLS.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../provider/pki/certificates";
 import { bedTarballSha256, sshSessions, withClient } from "./cluster";
@@ -11,6 +12,7 @@ import {
   anonymousGet,
   bedKubeDownloadUrl,
   bedKubeSha256,
+  httpsGet,
   kubeOutputs,
   KubeOutputs,
   kubectl,
@@ -22,6 +24,8 @@ import {
 } from "./kube";
 
 const ETCD = "3.6.16";
+// js-yaml comes with @pulumi/pulumi: the ConfigMaps' YAML as kubeadm reads it.
+const yaml = createRequire(__filename)("js-yaml") as { load(text: string): unknown };
 let bed: Bed;
 
 beforeAll(async () => {
@@ -93,6 +97,22 @@ async function expectWorkingControlPlane(out: KubeOutputs, tag: string) {
   expect(out.leaders.scheduler).not.toBe("");
 }
 
+/** kube-system/NAME's data as kubeadm join reads it: with the bootstrap token, through the endpoint. */
+async function asJoiningNode(out: KubeOutputs, configMap: string): Promise<Record<string, string>> {
+  const r = await kubectl(tokenKubeconfig(out, out.joinToken), ["-n", "kube-system", "get", "configmap", configMap, "-o", "json"]);
+  return (JSON.parse(r.stdout) as { data: Record<string, string> }).data;
+}
+
+interface AuditEvent {
+  stage: string;
+  requestURI: string;
+  verb: string;
+  user: { username: string; groups?: string[] };
+  objectRef?: { resource?: string; name?: string };
+  responseStatus?: { code?: number };
+  [k: string]: unknown;
+}
+
 describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy host", () => {
   let stack: Stack;
   let out: KubeOutputs;
@@ -103,6 +123,8 @@ describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy ho
       etcdHosts: hostsConfig([0, 1, 2], ["e1", "e2", "e3"]),
       cpHosts: hostsConfig([3, 4], ["cp1", "cp2"]),
       lbHosts: hostsConfig([5], ["lb1"]),
+      audit: "true",
+      joinTokenTtlHours: "24",
     });
     upOutput = (await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 1_500_000 })).stdout;
     out = await kubeOutputs(stack);
@@ -132,6 +154,36 @@ describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy ho
     );
     // Progress is visible, with the host steps' prefixes.
     expect(upOutput).toMatch(/kube-apiserver ready after/);
+  });
+
+  it("writes an audit log on the apiserver hosts: the admin's namespace creation is in it, health probes are not", async () => {
+    // The first test created namespace e2e-external through the load balancer: one of the two apiservers logged it.
+    // The last line may be one the apiserver is still writing: leave it out.
+    const events = (await Promise.all([4, 5].map((h) => onHost(h, "sed '$d' /var/log/kubernetes/audit.log"))))
+      .join("\n")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as AuditEvent);
+    const created = events.filter(
+      (e) => e.verb === "create" && e.objectRef?.resource === "namespaces" && e.objectRef?.name === "e2e-external",
+    );
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({
+      kind: "Event",
+      apiVersion: "audit.k8s.io/v1",
+      level: "Metadata",
+      stage: "ResponseComplete",
+      requestURI: expect.stringMatching(/^\/api\/v1\/namespaces(\?|$)/),
+      user: { username: "kubernetes-admin" },
+      responseStatus: { code: 201 },
+    });
+    expect(created[0].user.groups).toContain("system:masters");
+    expect(created[0]).not.toHaveProperty("requestObject"); // metadata only, never bodies (Secrets)
+    // haproxy has checked /readyz on each apiserver every second since it started, and the health gate
+    // polled it: the default policy logs none of these probes, and no RequestReceived stage.
+    console.log(`[audit] ${events.length} events on cp1 and cp2`);
+    expect(events.filter((e) => /^\/(readyz|livez|healthz|version)/.test(e.requestURI))).toEqual([]);
+    expect(events.filter((e) => e.stage === "RequestReceived")).toEqual([]);
   });
 
   it("lays out kubeadm's files with keys 0600 and runs the components as units", async () => {
@@ -182,6 +234,131 @@ describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy ho
     expect(validClusterInfoSignature(info.data.kubeconfig, info.data[`jws-kubeconfig-${id}`], `${id}.0000000000000000`)).toBe(false);
     expect(info.data.kubeconfig).toContain(`server: ${out.endpoint}`);
   });
+
+  it("kubeadm join's reads with the bootstrap token: kubeadm-config and kubelet-config hold the cluster's values; without a token, forbidden", async () => {
+    const cc = yaml.load((await asJoiningNode(out, "kubeadm-config")).ClusterConfiguration) as {
+      etcd: { external: { certFile: string } };
+    };
+    expect(cc).toEqual({
+      apiServer: {},
+      apiVersion: "kubeadm.k8s.io/v1beta4",
+      certificatesDir: "/etc/kubernetes/pki",
+      clusterName: "kubernetes",
+      controlPlaneEndpoint: `${bed.hosts[5].ip}:6443`,
+      controllerManager: {},
+      dns: { disabled: true },
+      encryptionAlgorithm: "ECDSA-P256",
+      etcd: {
+        external: {
+          caFile: "/etc/kubernetes/pki/etcd/ca.crt",
+          certFile: "/etc/kubernetes/pki/apiserver-etcd-client.crt",
+          endpoints: out.etcdEndpoints,
+          keyFile: "/etc/kubernetes/pki/apiserver-etcd-client.key",
+        },
+      },
+      kind: "ClusterConfiguration",
+      kubernetesVersion: `v${KUBE_VERSION}`,
+      networking: { dnsDomain: "cluster.local", serviceSubnet: "10.96.0.0/12" },
+      proxy: { disabled: true },
+      scheduler: {},
+    });
+    expect(out.etcdEndpoints).toEqual([0, 1, 2].map((i) => `https://${bed.hosts[i].ip}:2379`));
+    // The etcd client files it names are the ones the apiservers use.
+    expect(await onHost(4, "grep -o -- '--etcd-certfile=[^ ]*' /etc/systemd/system/kube-apiserver.service")).toBe(
+      `--etcd-certfile=${cc.etcd.external.certFile}\n`,
+    );
+    expect(yaml.load((await asJoiningNode(out, "kubelet-config")).kubelet)).toEqual({
+      apiVersion: "kubelet.config.k8s.io/v1beta1",
+      authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: "/etc/kubernetes/pki/ca.crt" } },
+      authorization: { mode: "Webhook" },
+      cgroupDriver: "systemd",
+      clusterDNS: ["10.96.0.10"],
+      clusterDomain: "cluster.local",
+      healthzBindAddress: "127.0.0.1",
+      healthzPort: 10248,
+      kind: "KubeletConfiguration",
+      rotateCertificates: true,
+      staticPodPath: "/etc/kubernetes/manifests",
+    });
+
+    const url = (name: string) => `${out.endpoint}/api/v1/namespaces/kube-system/configmaps/${name}`;
+    const id = out.joinToken.split(".")[0];
+    for (const name of ["kubeadm-config", "kubelet-config"]) {
+      // No credentials: the anonymous user, who may read cluster-info in kube-public and nothing here.
+      const anonymous = await httpsGet(url(name), out.caCertPem);
+      expect(anonymous.status, `${name} anonymously`).toBe(403);
+      expect(anonymous.body).toContain('User \\"system:anonymous\\" cannot get resource \\"configmaps\\"');
+      // A token id with the wrong secret is no token at all.
+      expect((await httpsGet(url(name), out.caCertPem, `${id}.0000000000000000`)).status, `${name} with a wrong secret`).toBe(401);
+    }
+    // The token reads these two and nothing else of kube-system.
+    expect((await httpsGet(url("kube-root-ca.crt"), out.caCertPem, out.joinToken)).status).toBe(403);
+    expect((await httpsGet(`${out.endpoint}/api/v1/namespaces/kube-system/configmaps`, out.caCertPem, out.joinToken)).status).toBe(403);
+  });
+
+  it("the join token expires 24 h after it was minted (joinTokenTtlHours): the Secret's expiration is the output", async () => {
+    const id = out.joinToken.split(".")[0];
+    const data = (
+      await kubectl(out.adminKubeconfig, [
+        "-n",
+        "kube-system",
+        "get",
+        "secret",
+        `bootstrap-token-${id}`,
+        "-o",
+        "jsonpath={.data.expiration}",
+      ])
+    ).stdout;
+    const expiration = Buffer.from(data, "base64").toString();
+    expect(expiration).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(expiration).toBe(out.joinTokenExpiresAt);
+    const left = Date.parse(expiration) - Date.now();
+    expect(left).toBeLessThanOrEqual(24 * 3_600_000);
+    expect(left).toBeGreaterThan(23 * 3_600_000); // minted by this suite's first `up`, minutes ago
+  });
+
+  it("a new join token (joinTokenRotation) revokes the old one: its Secret is deleted and it no longer authenticates", async () => {
+    const old = { token: out.joinToken, expiresAt: out.joinTokenExpiresAt };
+    const url = `${out.endpoint}/api/v1/namespaces/kube-system/configmaps/kubeadm-config`;
+    expect((await httpsGet(url, out.caCertPem, old.token)).status).toBe(200);
+    await stack.setConfig("joinTokenRotation", "1");
+    const up = (await stack.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 })).stdout;
+    out = await kubeOutputs(stack);
+    expect(up).toMatch(new RegExp(`earlier join token revoked: secret "bootstrap-token-${old.token.split(".")[0]}" deleted`));
+    expect(out.joinToken).not.toBe(old.token);
+    expect((await httpsGet(url, out.caCertPem, out.joinToken)).status).toBe(200);
+    const tokens = (
+      await kubectl(out.adminKubeconfig, [
+        "-n",
+        "kube-system",
+        "get",
+        "secrets",
+        "--field-selector",
+        "type=bootstrap.kubernetes.io/token",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+      ])
+    ).stdout;
+    expect(tokens).toBe(`bootstrap-token-${out.joinToken.split(".")[0]}`);
+    // Each apiserver caches a successful token authentication for 10 s (kube-apiserver's
+    // TokenSuccessCacheTTL), and the load balancer spreads requests over both: within 20 s, the old
+    // token must be refused 6 times in a row.
+    const revokedAfter = Date.now();
+    let refused = 0;
+    while (refused < 6 && Date.now() - revokedAfter < 20_000) {
+      refused = (await httpsGet(url, out.caCertPem, old.token)).status === 401 ? refused + 1 : 0;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`[rotation] the old token refused ${refused} times in a row ${Date.now() - revokedAfter} ms after the up`);
+    expect(refused, "consecutive 401s for the old token").toBe(6);
+    // The new token has its own 24 hours, from its own minting; cluster-info is signed for it.
+    expect(Date.parse(out.joinTokenExpiresAt)).toBeGreaterThan(Date.parse(old.expiresAt));
+    const info = JSON.parse(await anonymousGet(`${out.endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info`, out.caCertPem)) as {
+      data: Record<string, string>;
+    };
+    const id = out.joinToken.split(".")[0];
+    expect(validClusterInfoSignature(info.data.kubeconfig, info.data[`jws-kubeconfig-${id}`], out.joinToken)).toBe(true);
+  }, 600_000);
 
   it("a stopped apiserver leaves the rotation within one health-check interval, then no request fails", async () => {
     const r = reader(`${out.endpoint}/api/v1/namespaces/default`, adminCredentials(out));
@@ -269,6 +446,8 @@ describe("external etcd (3 hosts), 2 control-plane hosts, a dedicated haproxy ho
     const after = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(sshSessions));
     // Each count includes the session of the check itself.
     expect(after.map((a, i) => a - before[i])).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    // The token's expiration was fixed when it was minted: the `up`s since then left it alone.
+    expect((await kubeOutputs(stack)).joinTokenExpiresAt).toBe(out.joinTokenExpiresAt);
   }, 300_000);
 
   it("destroy removes units, config and PKI, and haproxy from the LB host", async () => {
@@ -301,6 +480,14 @@ describe("stacked etcd with a local haproxy on 3 control-plane hosts", () => {
   it("serves the API: objects, encrypted Secrets, /readyz, both leases; each host reaches it at 127.0.0.1", async () => {
     expect(out.etcdEndpoints).toEqual([0, 1, 2].map((i) => `https://${bed.hosts[i].ip}:2379`));
     await expectWorkingControlPlane(out, "stacked");
+    // kubeadm join reads the stacked etcd's endpoints (as external: kubeadm does not run this etcd), and a token that never expires.
+    const cc = yaml.load((await asJoiningNode(out, "kubeadm-config")).ClusterConfiguration) as {
+      etcd: unknown;
+      controlPlaneEndpoint: string;
+    };
+    expect(cc.etcd).toMatchObject({ external: { endpoints: out.etcdEndpoints } });
+    expect(cc.controlPlaneEndpoint).toBe(`${bed.hosts[0].ip}:6443`);
+    expect(out.joinTokenExpiresAt).toBe("");
     for (const h of [1, 2, 3]) {
       expect(await onHost(h, "kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz")).toBe("ok");
       expect(await onHost(h, "grep -c 'server: https://127.0.0.1:6443' /etc/kubernetes/admin.conf")).toBe("1\n");

@@ -16,6 +16,7 @@ export interface KubeOutputs {
   caCertPem: string;
   joinToken: string;
   caCertHash: string;
+  joinTokenExpiresAt: string;
   certificatesNotAfter: Record<string, string>;
   etcdEndpoints: string[];
   leaders: Record<string, string>;
@@ -75,13 +76,21 @@ export function tokenKubeconfig(out: KubeOutputs, token: string): string {
 }
 
 /** GET over HTTPS without any credentials (what token discovery does); throws unless 200. */
-export function anonymousGet(url: string, caCertPem: string): Promise<string> {
+export async function anonymousGet(url: string, caCertPem: string): Promise<string> {
+  const r = await httpsGet(url, caCertPem);
+  if (r.status !== 200) throw new Error(`GET ${url}: HTTP ${r.status}: ${r.body}`);
+  return r.body;
+}
+
+/** GET over HTTPS, with a bearer token when given, else no credentials at all: the status and body. */
+export function httpsGet(url: string, caCertPem: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : undefined;
     https
-      .get(url, { ca: caCertPem, timeout: 10_000 }, (res) => {
+      .get(url, { ca: caCertPem, timeout: 10_000, headers }, (res) => {
         let body = "";
         res.on("data", (d: Buffer) => (body += d.toString()));
-        res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${body}`))));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
       })
       .on("error", reject);
   });

@@ -1,6 +1,8 @@
 // Wiring only (mocks): a KubeControlPlane behind a load balancer another resource of the program
 // makes (an AWS NLB, whose DNS name is known only after it exists), as examples/aws composes it.
 // The endpoint, the apiserver certificates' SANs and the hosts' admin.conf follow that output.
+// And the bootstrap step: kubeadm's ConfigMaps with the control plane's values, the join token's
+// lifetime fixed by its RandomSecret.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../provider/pki/certificates";
@@ -29,6 +31,8 @@ beforeAll(async () => {
           Object.assign(state, {
             value: wireSecret(a.inputs.kind === "aes256" ? Buffer.alloc(32, 1).toString("base64") : "abcdef.0123456789abcdef"),
             publicId: "abcdef",
+            // What the provider fixes when it mints a token with a lifetime (randomSecretHandler).
+            ...(a.inputs.ttlHours ? { expiresAt: "2030-01-02T03:04:05Z" } : {}),
           });
         if (a.type === "etcd:host:HostScript") state.outputs = { digest: "d", controllerManagerLeader: "cp1_x", schedulerLeader: "cp1_y" };
         return { id: `${a.name}-id`, state };
@@ -74,5 +78,78 @@ describe("KubeControlPlane behind a load balancer made by the program (an NLB)",
     for (const s of services) expect((s.inputs.create as { env: Record<string, string> }).env.PE_SETTLE_SECONDS).toBe("30");
     // No haproxy is installed anywhere: the user's load balancer does the job.
     expect(created.some((r) => r.type === "etcd:host:HostScript" && /haproxy/.test(r.name))).toBe(false);
+  });
+});
+
+describe("KubeControlPlane's bootstrap objects", () => {
+  const conn = (host: string) => ({ host, user: "root", privateKey: "KEY", hostKey: "ssh-ed25519 AAAA" });
+  const bootstrapOf = async (name: string) => {
+    const step = created.find((r) => r.type === "etcd:host:HostScript" && r.name === `${name}-bootstrap`)!;
+    // The step is sent as a secret as a whole (its stdin is one).
+    const wire = step.inputs.create as { value?: unknown };
+    const create = (wire.value ?? wire) as { env: Record<string, string>; stdin: string };
+    const stdin = create.stdin;
+    const items = (JSON.parse(stdin) as { items: { kind: string; metadata: { name: string }; [k: string]: unknown }[] }).items;
+    return { env: create.env, item: (kind: string, n: string) => items.find((i) => i.kind === kind && i.metadata.name === n)! };
+  };
+
+  it("store kubeadm-config and kubelet-config with the control plane's values, and a token that never expires by default", async () => {
+    const { KubeControlPlane } = await import("../../components");
+    const cp = new KubeControlPlane("kc", {
+      hosts: [{ name: "cp1", connection: conn("10.0.2.11") }],
+      version: "1.36.3",
+      etcd: { external: { endpoints: ["https://10.0.0.11:2379", "https://10.0.0.12:2379"], caCertPem: "CA", caPrivateKeyPem: "KEY" } },
+      serviceCidr: "172.20.0.0/16",
+      dnsDomain: "k8s.example.org",
+      clusterName: "prod",
+      keyAlgorithm: "RSA-2048",
+    });
+    await value(cp.joinToken);
+    expect(await value(cp.joinTokenExpiresAt)).toBe("");
+    const { env, item } = await bootstrapOf("kc");
+    expect(env.PE_TOKEN_EXPIRATION).toBe("");
+    expect(item("Secret", "bootstrap-token-abcdef").stringData).not.toHaveProperty("expiration");
+    const token = created.find((r) => r.type === "etcd:tls:RandomSecret" && r.name === "kc-join-token")!;
+    expect(token.inputs.ttlHours).toBeUndefined();
+    const cc = (item("ConfigMap", "kubeadm-config").data as Record<string, string>).ClusterConfiguration;
+    expect(cc).toContain("\nkubernetesVersion: v1.36.3\n");
+    expect(cc).toContain('\ncontrolPlaneEndpoint: "10.0.2.11:6443"\n');
+    expect(cc).toContain("\n    - https://10.0.0.11:2379\n    - https://10.0.0.12:2379\n");
+    expect(cc).toContain('\n  serviceSubnet: "172.20.0.0/16"\n');
+    expect(cc).toContain("\n  dnsDomain: k8s.example.org\n");
+    expect(cc).toContain("\nclusterName: prod\n");
+    expect(cc).toContain("\nencryptionAlgorithm: RSA-2048\n");
+    const kubelet = (item("ConfigMap", "kubelet-config").data as Record<string, string>).kubelet;
+    expect(kubelet).toContain('\nclusterDNS:\n- "172.20.0.10"\nclusterDomain: k8s.example.org\n');
+  });
+
+  it("give the token the expiration its RandomSecret fixed when it was minted (joinTokenTtlHours)", async () => {
+    const { KubeControlPlane } = await import("../../components");
+    const cp = new KubeControlPlane("kt", {
+      hosts: [{ name: "cp1", connection: conn("10.0.3.11") }],
+      version: "1.36.3",
+      etcd: { external: { endpoints: ["https://10.0.0.11:2379"], caCertPem: "CA", caPrivateKeyPem: "KEY" } },
+      joinTokenTtlHours: 24,
+    });
+    expect(await value(cp.joinTokenExpiresAt)).toBe("2030-01-02T03:04:05Z");
+    await value(cp.joinToken);
+    const token = created.find((r) => r.type === "etcd:tls:RandomSecret" && r.name === "kt-join-token")!;
+    expect(token.inputs.ttlHours).toBe(24);
+    const { env, item } = await bootstrapOf("kt");
+    expect(env.PE_TOKEN_EXPIRATION).toBe("2030-01-02T03:04:05Z");
+    expect((item("Secret", "bootstrap-token-abcdef").stringData as Record<string, string>).expiration).toBe("2030-01-02T03:04:05Z");
+  });
+
+  it("refuses a lifetime that is not whole hours at construct time", async () => {
+    const { KubeControlPlane } = await import("../../components");
+    expect(
+      () =>
+        new KubeControlPlane("kx", {
+          hosts: [{ name: "cp1", connection: conn("10.0.4.11") }],
+          version: "1.36.3",
+          etcd: { external: { endpoints: ["https://10.0.0.11:2379"], caCertPem: "CA", caPrivateKeyPem: "KEY" } },
+          joinTokenTtlHours: 0.5,
+        }),
+    ).toThrow("joinTokenTtlHours 0.5 must be a whole number of hours from 1 to 87600");
   });
 });

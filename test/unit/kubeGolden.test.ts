@@ -1,7 +1,9 @@
 // Golden files: the exact systemd units, haproxy config and config files a KubeControlPlane puts on
 // its hosts. A change to the units or config files restarts the control-plane components on every
 // existing cluster after an upgrade of the package (one host at a time), and a change to the haproxy
-// config reloads every load balancer: it must be deliberate, and the diff shows here first.
+// config reloads every load balancer: it must be deliberate, and the diff shows here first. Also
+// the ClusterConfiguration and KubeletConfiguration stored for `kubeadm join` (kubeadm-config,
+// kubelet-config): every node that joins afterwards gets what they say.
 //   UPDATE_GOLDEN=1 npx vitest run test/unit/kubeGolden.test.ts      rewrites test/unit/golden/kube-*.txt
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -9,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { renderEncryptionConfig, renderSchedulerConfig } from "../../planning/kube/configFiles";
 import { apiserverFlags, ControlPlaneSettings, controllerManagerFlags, schedulerFlags } from "../../planning/kube/flags";
 import { renderHaproxyConfig } from "../../planning/kube/haproxy";
+import { renderClusterConfiguration, renderKubeletConfiguration } from "../../planning/kube/kubeadmConfig";
 import { renderKubeUnit } from "../../planning/kube/units";
 
 const GOLDEN = path.join(__dirname, "golden");
@@ -48,6 +51,18 @@ const CASES: Record<string, () => string> = {
     }),
   "kube-scheduler-config.txt": () => renderSchedulerConfig(),
   "kube-encryption-config.txt": () => renderEncryptionConfig(KEY),
+  // Joining nodes reach the apiservers through the load balancer host.
+  "kube-kubeadm-cluster-configuration.txt": () =>
+    renderClusterConfiguration({
+      kubernetesVersion: VERSION,
+      controlPlaneEndpoint: "https://10.0.0.30:6443",
+      clusterName: settings.clusterName,
+      serviceCidr: settings.serviceCidr,
+      dnsDomain: settings.dnsDomain,
+      etcdEndpoints: settings.etcdServers,
+      keyAlgorithm: "ECDSA-P256",
+    }),
+  "kube-kubelet-configuration.txt": () => renderKubeletConfiguration(settings),
 };
 
 describe("golden files: control-plane units, haproxy config and config files as rendered", () => {

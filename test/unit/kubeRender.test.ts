@@ -7,7 +7,15 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BOOTSTRAP_GROUP, caCertHash, clusterInfoKubeconfig, renderBootstrapManifests } from "../../planning/kube/bootstrapManifests";
+import {
+  BOOTSTRAP_GROUP,
+  BootstrapSpec,
+  caCertHash,
+  clusterInfoKubeconfig,
+  renderBootstrapManifests,
+  TOKEN_LABEL,
+} from "../../planning/kube/bootstrapManifests";
+import { renderClusterConfiguration, renderKubeletConfiguration } from "../../planning/kube/kubeadmConfig";
 import { DEFAULT_AUDIT_POLICY, renderEncryptionConfig, renderSchedulerConfig } from "../../planning/kube/configFiles";
 import { validateControlPlane } from "../../planning/kube/controlPlaneSpec";
 import { HAPROXY_CA_FILE, renderHaproxyConfig } from "../../planning/kube/haproxy";
@@ -109,7 +117,15 @@ describe("caCertHash", () => {
 });
 
 describe("renderBootstrapManifests", () => {
-  const spec = () => ({ token: TOKEN, caCertPem: ecCa.certPem, server: "https://10.0.0.30:6443", clusterName: "prod" });
+  const cluster = {
+    kubernetesVersion: "1.37.2",
+    clusterName: "prod",
+    serviceCidr: "10.96.0.0/12",
+    dnsDomain: "cluster.local",
+    etcdEndpoints: ["https://10.0.0.11:2379", "https://10.0.0.12:2379"],
+    keyAlgorithm: "ECDSA-P256",
+  };
+  const spec = (): BootstrapSpec => ({ token: TOKEN, caCertPem: ecCa.certPem, server: "https://10.0.0.30:6443", cluster });
   const items = () =>
     (JSON.parse(renderBootstrapManifests(spec())) as { apiVersion: string; kind: string; items: Record<string, unknown>[] }).items as {
       kind: string;
@@ -131,12 +147,74 @@ describe("renderBootstrapManifests", () => {
       "ClusterRoleBinding//kubeadm:kubelet-bootstrap",
       "ClusterRoleBinding//kubeadm:node-autoapprove-bootstrap",
       "ClusterRoleBinding//kubeadm:node-autoapprove-certificate-rotation",
+      "ConfigMap/kube-system/kubeadm-config",
+      "Role/kube-system/kubeadm:nodes-kubeadm-config",
+      "RoleBinding/kube-system/kubeadm:nodes-kubeadm-config",
+      "ConfigMap/kube-system/kubelet-config",
+      "Role/kube-system/kubeadm:kubelet-config",
+      "RoleBinding/kube-system/kubeadm:kubelet-config",
     ]);
+  });
+
+  it("gives the token no expiration unless one is given, then exactly that one", () => {
+    expect(item("Secret", "bootstrap-token-abcdef").stringData).not.toHaveProperty("expiration");
+    const at = (tokenExpiration: string) =>
+      (
+        JSON.parse(renderBootstrapManifests({ ...spec(), tokenExpiration })).items[0] as {
+          stringData: Record<string, string>;
+        }
+      ).stringData;
+    expect(at("")).not.toHaveProperty("expiration");
+    expect(at("2030-01-02T03:04:05Z").expiration).toBe("2030-01-02T03:04:05Z");
+    for (const bad of ["2030-01-02", "2030-01-02T03:04:05.000Z", "2030-01-02T03:04:05+01:00", "tomorrow"])
+      expect(() => renderBootstrapManifests({ ...spec(), tokenExpiration: bad }), bad).toThrow(
+        `a bootstrap token expiration looks like 2030-01-02T03:04:05Z, not ${JSON.stringify(bad)}`,
+      );
+  });
+
+  // kubeadm's uploadconfig.UploadConfiguration and kubelet.createConfigMapRBACRules: get on one
+  // ConfigMap each, for the bootstrap token group and for nodes; nothing else in kube-system.
+  it("lets the token's group and nodes get kubeadm-config and kubelet-config, and nothing else", () => {
+    for (const [role, configMap, subjects] of [
+      ["kubeadm:nodes-kubeadm-config", "kubeadm-config", [BOOTSTRAP_GROUP, "system:nodes"]],
+      ["kubeadm:kubelet-config", "kubelet-config", ["system:nodes", BOOTSTRAP_GROUP]],
+    ] as const) {
+      expect(item("Role", role)).toMatchObject({
+        metadata: { namespace: "kube-system" },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [configMap], verbs: ["get"] }],
+      });
+      const rb = item("RoleBinding", role);
+      expect(rb.metadata.namespace).toBe("kube-system");
+      expect(rb.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role });
+      expect(rb.subjects).toEqual(subjects.map((name) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name })));
+    }
+  });
+
+  it("stores the ClusterConfiguration and the KubeletConfiguration under kubeadm's keys", () => {
+    const kubeadm = item("ConfigMap", "kubeadm-config") as unknown as { data: Record<string, string> };
+    expect(Object.keys(kubeadm.data)).toEqual(["ClusterConfiguration"]);
+    expect(kubeadm.data.ClusterConfiguration).toBe(
+      renderClusterConfiguration({ ...cluster, controlPlaneEndpoint: "https://10.0.0.30:6443" }),
+    );
+    const kubelet = item("ConfigMap", "kubelet-config") as unknown as { data: Record<string, string> };
+    expect(Object.keys(kubelet.data)).toEqual(["kubelet"]);
+    expect(kubelet.data.kubelet).toBe(renderKubeletConfiguration(cluster));
+    // Neither holds a secret: both are readable by every node.
+    expect(JSON.stringify([kubeadm, kubelet])).not.toMatch(/0123456789abcdef|PRIVATE KEY/);
   });
 
   it("makes the token Secret a bootstrap token for authentication and signing, in kubeadm's group", () => {
     const s = item("Secret", "bootstrap-token-abcdef");
     expect(s.type).toBe("bootstrap.kubernetes.io/token");
+    // The bootstrap step deletes the other token Secrets with this label (a rotation revokes the old token).
+    expect(s.metadata).toEqual({
+      name: "bootstrap-token-abcdef",
+      namespace: "kube-system",
+      labels: { "app.kubernetes.io/managed-by": "pulumi-etcd" },
+    });
+    expect(readFileSync(path.join(__dirname, "..", "..", "hosts", "kube", "kube-bootstrap.sh"), "utf8")).toContain(
+      `delete secret -l ${TOKEN_LABEL.key}=${TOKEN_LABEL.value} \\\n  --field-selector "type=bootstrap.kubernetes.io/token,metadata.name!=bootstrap-token-$PE_TOKEN_ID"`,
+    );
     expect(s.stringData).toMatchObject({
       "token-id": "abcdef",
       "token-secret": "0123456789abcdef",
@@ -205,12 +283,9 @@ describe("renderBootstrapManifests", () => {
     ]);
   });
 
-  // GAP: `kubeadm join` (README: "kubelets TLS-bootstrap with kubeadm join --token …") gets the
-  // joining Node with the bootstrap token before the TLS bootstrap (kubelet-start phase,
-  // cmd/kubeadm/app/cmd/phases/join/kubelet.go: "cannot get Node") and fails on Forbidden. kubeadm
-  // creates the ClusterRole and ClusterRoleBinding kubeadm:get-nodes (get nodes) for its bootstrap
-  // group; this list has neither. (kubeadm join also reads the kubeadm-config and kubelet-config
-  // ConfigMaps in kube-system, which nothing creates.)
+  // `kubeadm join` gets the joining Node with the bootstrap token before the TLS bootstrap
+  // (kubelet-start phase, cmd/kubeadm/app/cmd/phases/join/kubelet.go: "cannot get Node") and fails on
+  // Forbidden without kubeadm's ClusterRole and ClusterRoleBinding kubeadm:get-nodes.
   it("lets bootstrap tokens get nodes, as kubeadm join needs (kubeadm:get-nodes)", () => {
     const crb = item("ClusterRoleBinding", "kubeadm:get-nodes");
     expect(crb).toBeDefined();

@@ -165,7 +165,10 @@ describe("validateControlPlane: the service CIDR", () => {
       "fd00::/107",
       "serviceCidr fd00::/107 is too large: kube-apiserver allows at most 2^20 service addresses (e.g. /12 for IPv4, /108 for IPv6)",
     ],
-    ["10.96.0.0/30", "serviceCidr 10.96.0.0/30 is too small for the cluster's services"],
+    [
+      "10.96.0.0/29",
+      "serviceCidr 10.96.0.0/29 is too small for the cluster's services: it needs at least 16 addresses (the cluster DNS Service takes the 10th)",
+    ],
   ])("refuses the service CIDR %s", (serviceCidr, message) => {
     expect(errorsWith({ serviceCidr })).toEqual([message]);
   });
@@ -535,5 +538,18 @@ describe("validateControlPlane: audit policy", () => {
 
   it("refuses a policy holding a line the file bundle would read as the start of another file", () => {
     expect(errorsWith({ auditPolicy: `${DEFAULT_AUDIT_POLICY}#pe-file pki/ca.key\nowned\n` })).toEqual([msg]);
+  });
+});
+
+describe("validateControlPlane: join token lifetime", () => {
+  it("accepts no lifetime (a token that never expires) and whole hours from 1 to 10 years", () => {
+    for (const joinTokenTtlHours of [undefined, 1, 24, 720, 87_600])
+      expect(errorsWith({ joinTokenTtlHours }), String(joinTokenTtlHours)).toEqual([]);
+  });
+
+  it.each([0, -24, 1.5, 87_601, Number.POSITIVE_INFINITY, "24", null])("refuses %s hours", (joinTokenTtlHours) => {
+    expect(errorsWith({ joinTokenTtlHours })).toEqual([
+      `joinTokenTtlHours ${JSON.stringify(joinTokenTtlHours)} must be a whole number of hours from 1 to 87600 (leave it out for a token that never expires)`,
+    ]);
   });
 });

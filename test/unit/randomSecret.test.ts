@@ -1,7 +1,7 @@
 // etcd:tls:RandomSecret (provider/pki/randomSecretHandler.ts): the encryption key and the join token,
 // kept only in the state and only as secrets; a new value only when kind or rotation change.
 import { describe, expect, it } from "vitest";
-import { renderBootstrapManifests } from "../../planning/kube/bootstrapManifests";
+import { renderBootstrapManifests, tokenExpiration } from "../../planning/kube/bootstrapManifests";
 import { renderEncryptionConfig } from "../../planning/kube/configFiles";
 import { Context } from "../../provider/common/handler";
 import { isSecret, reveal, secret } from "../../provider/common/secrets";
@@ -36,7 +36,44 @@ describe("RandomSecret check", () => {
   });
 });
 
+describe("RandomSecret check: ttlHours", () => {
+  it("accepts a whole number of hours for a bootstrap token", async () => {
+    for (const ttlHours of [1, 24, 87_600]) expect((await randomSecret.check({ kind: "bootstrap-token", ttlHours })).failures).toEqual([]);
+  });
+
+  it("refuses a lifetime that is not a whole positive number of hours, or one for a key", async () => {
+    for (const ttlHours of [0, -1, 1.5, "24", 87_601, Number.NaN]) {
+      const r = await randomSecret.check({ kind: "bootstrap-token", ttlHours });
+      expect(r.failures, String(ttlHours)).toEqual([
+        {
+          property: "ttlHours",
+          reason: `ttlHours ${JSON.stringify(ttlHours)} must be a whole number of hours from 1 to 87600 (leave it out for a token that never expires)`,
+        },
+      ]);
+    }
+    expect((await randomSecret.check({ kind: "aes256", ttlHours: 24 })).failures).toEqual([
+      { property: "ttlHours", reason: "ttlHours is for kind bootstrap-token only" },
+    ]);
+  });
+});
+
 describe("RandomSecret create", () => {
+  it("fixes a token's expiration when it is minted: ttlHours from now, in whole seconds, RFC 3339 UTC", async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const r = await randomSecret.create(context(), { kind: "bootstrap-token", ttlHours: 24 });
+    const after = Date.now();
+    const expiresAt = r.outs!.expiresAt as string;
+    expect(expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Date.parse(expiresAt)).toBeGreaterThanOrEqual(before + 24 * 3_600_000);
+    expect(Date.parse(expiresAt)).toBeLessThanOrEqual(after + 24 * 3_600_000);
+    expect(r.outs!.ttlHours).toBe(24);
+  });
+
+  it("tokenExpiration: a fixed instant plus the lifetime, without milliseconds", () => {
+    expect(tokenExpiration(Date.UTC(2030, 0, 2, 3, 4, 5, 678), 1)).toBe("2030-01-02T04:04:05Z");
+    expect(tokenExpiration(Date.UTC(2030, 11, 31, 23, 0, 0), 48)).toBe("2031-01-02T23:00:00Z");
+  });
+
   it("makes a base64 32-byte key for aes256, wrapped as a secret, with no public id", async () => {
     const ctx = context();
     const r = await randomSecret.create(ctx, { kind: "aes256" });
@@ -67,7 +104,16 @@ describe("RandomSecret create", () => {
     // The id may be shown; the secret part never is.
     expect(ctx.logs).toEqual([`[certs] bootstrap-token: generated (id ${m[1]})`]);
     expect(ctx.logs.join("\n")).not.toContain(m[2]);
-    expect(() => renderBootstrapManifests({ token, caCertPem: "", server: "https://lb:6443", clusterName: "k" })).not.toThrow();
+    expect(outs.expiresAt).toBe(""); // no ttlHours: it never expires
+    const cluster = {
+      kubernetesVersion: "1.37.2",
+      clusterName: "k",
+      serviceCidr: "10.96.0.0/12",
+      dnsDomain: "cluster.local",
+      etcdEndpoints: ["https://10.0.0.1:2379"],
+      keyAlgorithm: "ECDSA-P256",
+    };
+    expect(() => renderBootstrapManifests({ token, caCertPem: "", server: "https://lb:6443", cluster })).not.toThrow();
   });
 
   it("makes a different value each time", async () => {
@@ -114,6 +160,18 @@ describe("RandomSecret diff", () => {
       deleteBeforeReplace: false,
     });
     expect((await randomSecret.diff({ kind: "aes256" }, { kind: "aes256", rotation: 1 })).replaces).toEqual(["rotation"]);
+  });
+
+  it("replaces on a change of lifetime, and only then: the expiration is fixed when a token is minted", async () => {
+    const minted = { ...olds, ttlHours: 24, expiresAt: "2030-01-02T03:04:05Z" };
+    expect(await randomSecret.diff(minted, { kind: "bootstrap-token", rotation: 1, ttlHours: 24 })).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect((await randomSecret.diff(minted, { kind: "bootstrap-token", rotation: 1, ttlHours: 48 })).replaces).toEqual(["ttlHours"]);
+    expect((await randomSecret.diff(minted, { kind: "bootstrap-token", rotation: 1 })).replaces).toEqual(["ttlHours"]);
+    expect((await randomSecret.diff(olds, { kind: "bootstrap-token", rotation: 1, ttlHours: 24 })).replaces).toEqual(["ttlHours"]);
   });
 
   it("changes nothing otherwise: same inputs, a missing rotation read as 0, secrets compared by content", async () => {

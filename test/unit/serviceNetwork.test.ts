@@ -3,7 +3,15 @@
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cidrContains, Cidr, firstServiceIp, parseCidr, serviceCidrProblem } from "../../planning/kube/serviceNetwork";
+import {
+  cidrContains,
+  Cidr,
+  clusterDnsIp,
+  firstServiceIp,
+  parseCidr,
+  serviceCidrProblem,
+  serviceIp,
+} from "../../planning/kube/serviceNetwork";
 import { apiserverSans } from "../../planning/pki/kubeSans";
 import { issueCertificate, IssuedCertificate } from "../../provider/pki/certificates";
 
@@ -79,9 +87,34 @@ describe("firstServiceIp", () => {
   });
 });
 
+describe("clusterDnsIp", () => {
+  // kubeadm's constants.GetDNSIP: netutils.GetIndexedIP(serviceCIDR, 10).
+  it.each([
+    ["10.96.0.0/12", "10.96.0.10"],
+    ["172.20.0.0/16", "172.20.0.10"],
+    ["10.0.0.240/28", "10.0.0.250"],
+    ["fd00:10:96::/108", "fd00:10:96::a"],
+  ])("is the 10th address of %s: %s", (cidr, ip) => {
+    expect(clusterDnsIp(cidr)).toBe(ip);
+  });
+
+  // kubeadm warns when the KubeletConfiguration's clusterDNS text differs from Go's net.IP.String().
+  it.each(["fd00:10:96::/108", "2001:db8:0:1::/108", "2001:db8::1:0:0:0/108", "fd00:0:0:1:0:0:1:0/124", "1:2:3:4:5:6:7:0/124"])(
+    "writes the IPv6 address of %s as Go does (RFC 5952)",
+    (cidr) => {
+      expect(clusterDnsIp(cidr)).toBe(rfc5952(clusterDnsIp(cidr)));
+    },
+  );
+
+  it("throws when the range has no 10th address", () => {
+    expect(() => clusterDnsIp("10.96.0.0/29")).toThrow("10.96.0.0/29 has no address number 10");
+    expect(serviceIp("10.96.0.0/29", 7)).toBe("10.96.0.7");
+  });
+});
+
 describe("serviceCidrProblem", () => {
-  it("accepts /12 to /29 for IPv4 and /108 to /125 for IPv6", () => {
-    for (const c of ["10.96.0.0/12", "10.96.0.0/16", "10.96.0.0/29", "fd00:10:96::/108", "fd00:10:96::/125"])
+  it("accepts /12 to /28 for IPv4 and /108 to /124 for IPv6", () => {
+    for (const c of ["10.96.0.0/12", "10.96.0.0/16", "10.96.0.0/28", "fd00:10:96::/108", "fd00:10:96::/124"])
       expect(serviceCidrProblem(c), c).toBeUndefined();
   });
 
@@ -90,8 +123,11 @@ describe("serviceCidrProblem", () => {
       "serviceCidr 10.96.0.0/11 is too large: kube-apiserver allows at most 2^20 service addresses (e.g. /12 for IPv4, /108 for IPv6)",
     );
     expect(serviceCidrProblem("fd00:10::/107")).toMatch(/^serviceCidr fd00:10::\/107 is too large/);
-    expect(serviceCidrProblem("10.96.0.0/30")).toBe("serviceCidr 10.96.0.0/30 is too small for the cluster's services");
-    expect(serviceCidrProblem("fd00:10:96::/126")).toBe("serviceCidr fd00:10:96::/126 is too small for the cluster's services");
+    const small = (c: string) =>
+      `serviceCidr ${c} is too small for the cluster's services: it needs at least 16 addresses (the cluster DNS Service takes the 10th)`;
+    // A /29 has 8 addresses: kubeadm's cluster DNS address (the 10th) would be outside it.
+    for (const c of ["10.96.0.0/29", "10.96.0.0/30", "fd00:10:96::/125", "fd00:10:96::/126"])
+      expect(serviceCidrProblem(c), c).toBe(small(c));
     expect(serviceCidrProblem("10.96.0.0")).toBe('serviceCidr: "10.96.0.0" is not a CIDR like 10.96.0.0/12');
   });
 });

@@ -51,6 +51,8 @@ const cp = new KubeControlPlane("cp", {
   restore: config.getObject("restore"),
   restoreState: config.get("restoreState"),
   allowEtcdOverwrite: config.getBoolean("allowEtcdOverwrite"),
+  joinTokenTtlHours: config.getNumber("joinTokenTtlHours"),
+  joinTokenRotation: config.getNumber("joinTokenRotation"),
 });
 
 export const endpoint = cp.endpoint;
@@ -58,6 +60,7 @@ export const adminKubeconfig = cp.adminKubeconfig;
 export const caCertPem = cp.caCertPem;
 export const joinToken = cp.joinToken;
 export const caCertHash = cp.caCertHash;
+export const joinTokenExpiresAt = cp.joinTokenExpiresAt;
 export const certificatesNotAfter = cp.certificatesNotAfter;
 export const etcdEndpoints = cp.etcdEndpoints;
 export const leaders = cp.leaders;
