@@ -3,11 +3,10 @@
 // back, and a restore after the etcd was wiped. Three control-plane hosts with stacked etcd and a
 // local haproxy (hosts 1–3), an external 3-member EtcdCluster on hosts 4–6, declared from the start.
 // Checked from outside: kubectl through the endpoint, etcd3 over mTLS, an informer-like watcher.
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bedTarballSha256, withClient } from "./cluster";
+import { withClient } from "./cluster";
 import { Bed, bedDown, bedUp, onHost, run, Stack } from "./harness";
-import { adminCredentials, bedKubeDownloadUrl, bedKubeSha256, kubectl, kubeOutputs, KubeOutputs, KUBE_VERSION, watcher } from "./kube";
+import { adminCredentials, kubectl, kubeOutputs, KubeOutputs, kubeTsStack, watcher } from "./kube";
 
 const ETCD = "3.6.16";
 const NAMESPACES = 10;
@@ -134,17 +133,11 @@ const BUMP = 1_000_000_000;
 
 beforeAll(async () => {
   bed = await bedUp(6);
-  stack = await Stack.create("kube-ts", "switch");
-  await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
-  await stack.setConfig("version", KUBE_VERSION);
-  await stack.setConfig("sha256", JSON.stringify(bedKubeSha256(bed)));
-  await stack.setConfig("downloadUrl", bedKubeDownloadUrl(bed));
-  await stack.setConfig("etcdVersion", ETCD);
-  await stack.setConfig("etcdSha256", bedTarballSha256(bed, ETCD));
-  await stack.setConfig("etcdDownloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
-  await stack.setConfig("cpHosts", hostsConfig([0, 1, 2], ["cp1", "cp2", "cp3"]));
-  await stack.setConfig("etcdHosts", hostsConfig([3, 4, 5], ["e1", "e2", "e3"]));
-  await stack.setConfig("localLb", "true");
+  stack = await kubeTsStack(bed, "switch", ETCD, {
+    cpHosts: hostsConfig([0, 1, 2], ["cp1", "cp2", "cp3"]),
+    etcdHosts: hostsConfig([3, 4, 5], ["e1", "e2", "e3"]),
+    localLb: "true",
+  });
   await up({ etcdMode: "stacked" });
 }, 1_800_000);
 

@@ -14,6 +14,7 @@ import {
   bedKubeSha256,
   httpsGet,
   kubeOutputs,
+  kubeTsStack,
   KubeOutputs,
   kubectl,
   KUBE_VERSION,
@@ -39,18 +40,7 @@ afterAll(async () => {
 const hostsConfig = (indexes: number[], names: string[]) =>
   JSON.stringify(indexes.map((i, k) => ({ name: names[k], ip: bed.hosts[i].ip, hostKey: bed.hosts[i].hostKey })));
 
-async function kubeStack(name: string, config: Record<string, string>): Promise<Stack> {
-  const stack = await Stack.create("kube-ts", name);
-  await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
-  await stack.setConfig("version", KUBE_VERSION);
-  await stack.setConfig("sha256", JSON.stringify(bedKubeSha256(bed)));
-  await stack.setConfig("downloadUrl", bedKubeDownloadUrl(bed));
-  await stack.setConfig("etcdVersion", ETCD);
-  await stack.setConfig("etcdSha256", bedTarballSha256(bed, ETCD));
-  await stack.setConfig("etcdDownloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
-  for (const [k, v] of Object.entries(config)) await stack.setConfig(k, v);
-  return stack;
-}
+const kubeStack = (name: string, config: Record<string, string>) => kubeTsStack(bed, name, ETCD, config);
 
 /** The checks both topologies must pass, through the endpoint with the admin kubeconfig. */
 async function expectWorkingControlPlane(out: KubeOutputs, tag: string) {

@@ -5,6 +5,7 @@ import { createHmac, webcrypto } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
+import { bedTarballSha256 } from "./cluster";
 import { Bed, run, repo, Stack, toolchainBin } from "./harness";
 
 export const KUBE_VERSION =
@@ -241,4 +242,18 @@ export function watcher(endpoint: string, namespace: string, resourceVersion: st
       agent.destroy();
     },
   };
+}
+
+/** A stack of the kube-ts program on the bed: the SSH key, the mirror's Kubernetes and etcd, then `config`. */
+export async function kubeTsStack(bed: Bed, name: string, etcdVersion: string, config: Record<string, string>): Promise<Stack> {
+  const stack = await Stack.create("kube-ts", name);
+  await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+  await stack.setConfig("version", KUBE_VERSION);
+  await stack.setConfig("sha256", JSON.stringify(bedKubeSha256(bed)));
+  await stack.setConfig("downloadUrl", bedKubeDownloadUrl(bed));
+  await stack.setConfig("etcdVersion", etcdVersion);
+  await stack.setConfig("etcdSha256", bedTarballSha256(bed, etcdVersion));
+  await stack.setConfig("etcdDownloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
+  for (const [k, v] of Object.entries(config)) await stack.setConfig(k, v);
+  return stack;
 }
