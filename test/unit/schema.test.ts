@@ -224,6 +224,26 @@ describe("schema.json is generated from the TypeScript declarations", () => {
     const cluster = schema.resources["etcd:index:EtcdCluster"] as unknown as { inputProperties: Record<string, SchemaProp> };
     expect(cluster.inputProperties.ca.$ref).toBe("#/types/etcd:index:CaKeyPair");
   });
+
+  it("the control plane's phases: certificates in, keys secret; lists of resources stay TypeScript-only", () => {
+    type Entry = { inputProperties: Record<string, SchemaProp>; requiredInputs: string[] };
+    const member = schema.resources["etcd:index:KubeControlPlaneMember"] as unknown as Entry;
+    expect(member.inputProperties.pki.$ref).toBe("#/types/etcd:index:KubeMemberPki");
+    expect(member.inputProperties.encryptionKey.secret).toBe(true);
+    expect(member.requiredInputs.sort()).toEqual(["connection", "endpoint", "etcd", "pki", "settings", "version"]);
+    const pki = schema.types["etcd:index:KubeMemberPki"].properties;
+    for (const k of ["ca", "frontProxyCa"]) expect(pki[k].$ref, k).toBe("#/types/etcd:index:CaKeyPair");
+    for (const k of ["apiserverKubeletClient", "frontProxyClient", "admin", "controllerManager", "scheduler", "etcdClient"])
+      expect(pki[k].$ref, k).toBe("#/types/etcd:index:CertKeyPair");
+    expect(schema.types["etcd:index:CertKeyPair"].properties.privateKeyPem.secret).toBe(true);
+    expect(schema.types["etcd:index:ServiceAccountKeyPair"].properties.privateKeyPem.secret).toBe(true);
+    expect(schema.types["etcd:index:KeyPair"].properties.privateKeyPem.secret).toBe(true);
+    expect(Object.keys(member.inputProperties)).not.toContain("installAfter");
+    expect(Object.keys(member.inputProperties)).not.toContain("startAfter");
+    const lb = schema.resources["etcd:index:KubeLoadBalancer"] as unknown as Entry;
+    expect(Object.keys(lb.inputProperties)).not.toContain("after");
+    expect(Object.keys(schema.types)).not.toContain("etcd:index:Resource");
+  });
 });
 
 describe("every component has exactly the outputs its schema declares", () => {
