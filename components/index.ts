@@ -8,9 +8,9 @@ export { TrustedCaFile, TrustedCaFileArgs } from "./pki/trustedCaFile";
 export { Tuning } from "../planning/etcd/etcdConfig";
 export { Ports } from "../planning/etcd/ports";
 export { EtcdSnapshot, EtcdSnapshotArgs, SnapshotSchedule, SnapshotScheduleArgs, S3Target } from "./etcd/snapshotSchedule";
-export { KubePki, KubePkiArgs, KeyPair, ServiceAccountKey } from "./kube/kubePki";
-export { KubeControlPlaneMember, KubeControlPlaneMemberArgs, KubeInstallOptions } from "./kube/kubeControlPlaneMember";
-export { KubeLoadBalancer, KubeLoadBalancerArgs, LoadBalancerHost } from "./kube/kubeLoadBalancer";
+export { KubePki, KubePkiArgs, KeyPair, ServiceAccountKey, KubeMemberPki, CertKeyPair, ServiceAccountKeyPair } from "./kube/kubePki";
+export { KubeControlPlaneMember, KubeControlPlaneMemberArgs, KubeInstallOptions, KubeMemberEtcd } from "./kube/kubeControlPlaneMember";
+export { KubeLoadBalancer, KubeLoadBalancerArgs, LoadBalancerBackend, LoadBalancerHost } from "./kube/kubeLoadBalancer";
 export {
   KubeControlPlane,
   KubeControlPlaneArgs,
@@ -20,4 +20,4 @@ export {
   KubeStackedEtcd,
   KubeLoadBalancerChoice,
 } from "./kube/kubeControlPlane";
-export { ExtraArgs } from "../planning/kube/flags";
+export { ControlPlaneSettings, ExtraArgs } from "../planning/kube/flags";

@@ -24,6 +24,9 @@ function served(): Promise<Record<string, Component>> {
       "etcd:index:SnapshotSchedule": m.SnapshotSchedule as unknown as Component,
       "etcd:index:EtcdSnapshot": m.EtcdSnapshot as unknown as Component,
       "etcd:index:KubeControlPlane": m.KubeControlPlane as unknown as Component,
+      "etcd:index:KubePki": m.KubePki as unknown as Component,
+      "etcd:index:KubeControlPlaneMember": m.KubeControlPlaneMember as unknown as Component,
+      "etcd:index:KubeLoadBalancer": m.KubeLoadBalancer as unknown as Component,
     };
     return components;
   });

@@ -3,7 +3,8 @@
 //   - components: the classes provider/construct.ts serves; inputs are the properties of the
 //     constructor's `args` type, outputs the class's public fields that are Outputs (or objects of
 //     Outputs, like ClientCertificate). Fields of other types (an EtcdMember[], a plain string) and
-//     inputs that take a resource object (cluster: EtcdCluster) are TypeScript-only.
+//     inputs that take a resource object (cluster: EtcdCluster) or a list of them (installAfter:
+//     Resource[]; other languages have the dependsOn option) are TypeScript-only.
 //   - custom resources: every `customResource<Inputs, Outputs>("token")` in components/, with the
 //     interfaces of planning/<domain>/resourceTypes.ts.
 // Descriptions are the TSDoc comments; `@secret` marks a secret; `?` an optional property (`@required`:
@@ -66,6 +67,8 @@ export function analyze() {
   };
   const isResourceClass = (type) => {
     if (!type.isClass()) return false;
+    // pulumi.Resource itself (installAfter: Resource[]), or a class derived from it.
+    if (/Resource$/.test(symbolOf(type)?.name ?? "") && fromFile(symbolOf(type), "resource.d.ts")) return true;
     const bases = checker.getBaseTypes(type);
     return bases.some((b) => (/Resource$/.test(symbolOf(b)?.name ?? "") && fromFile(symbolOf(b), "resource.d.ts")) || isResourceClass(b));
   };
@@ -139,7 +142,7 @@ export function analyze() {
     if (type.flags & (ts.TypeFlags.Boolean | ts.TypeFlags.BooleanLiteral)) return { prop: { type: "boolean" }, optional };
     if (checker.isArrayType(type)) {
       const item = property(checker.getTypeArguments(type)[0], node);
-      if (item.skip) return fail(node, "an array of resource objects is TypeScript-only; the schema cannot express it");
+      if (item.skip) return { skip: true }; // a list of resource objects: TypeScript-only
       return { prop: { type: "array", items: item.prop }, optional };
     }
     if (type.flags & ts.TypeFlags.Object) {

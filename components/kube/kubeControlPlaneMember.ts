@@ -1,7 +1,7 @@
 // KubeControlPlaneMember: kube-apiserver, kube-controller-manager and kube-scheduler on one host:
 // its apiserver serving certificate (issued from the cluster CA), the binaries (sha256-checked),
-// the files in /etc/kubernetes and the systemd units. Usable alone with a KubePki-shaped set of
-// certificates; KubeControlPlane composes several, one restart at a time.
+// the files in /etc/kubernetes and the systemd units. Usable alone (also from YAML) with certificates
+// you give (a KubeMemberPki: a KubePki, or your own); KubeControlPlane composes several, one restart at a time.
 import * as pulumi from "@pulumi/pulumi";
 import { apiserverSans } from "../../planning/pki/kubeSans";
 import { httpsUrl } from "../../planning/common/addresses";
@@ -12,8 +12,9 @@ import { renderKubeUnit } from "../../planning/kube/units";
 import { DEFAULT_KUBE_DOWNLOAD_URL, KUBE_BINARIES, kubeChecksums, KubeSha256, normalizeKubeVersion } from "../../planning/kube/versions";
 import { HostConnection } from "../common/connection";
 import { HostScript } from "../common/customResources";
+import { publicKeyPem } from "../../planning/pki/publicKey";
 import { Certificate } from "../pki/customResources";
-import { KubePki } from "./kubePki";
+import { CertKeyPair, KubeMemberPki } from "./kubePki";
 
 /** Where the Kubernetes binaries come from: the version and a checked source. */
 export interface KubeInstallOptions {
@@ -25,25 +26,37 @@ export interface KubeInstallOptions {
   binaryPath?: string;
 }
 
+/** The etcd the apiserver uses: its CA certificate, and the apiserver's client certificate. */
+export interface KubeMemberEtcd {
+  /** The etcd CA certificate (PEM). */
+  caCertPem: pulumi.Input<string>;
+  /** The apiserver's etcd client certificate, issued by the etcd CA; default the pki's etcdClient. */
+  client?: CertKeyPair;
+}
+
 export interface KubeControlPlaneMemberArgs extends KubeInstallOptions {
   /** The host's name (certificates, haproxy backend); default the resource name. */
   hostname?: string;
+  /** How the provider reaches the host. */
   connection: HostConnection;
   /** Addresses the apiserver advertises and serves; the first is the advertise address. Default the SSH host. */
   addresses?: pulumi.Input<string>[];
   /** Kubernetes version, e.g. "1.37.2". */
   version: string;
-  /** The cluster's PKI. */
-  pki: KubePki;
-  /** The etcd CA certificate and the apiservers' etcd client certificate (default: KubePki's etcdClient). */
-  etcd: { caCertPem: pulumi.Input<string>; client?: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> } };
+  /** The cluster's certificates: a KubePki, or your own. */
+  pki: KubeMemberPki;
+  /** The etcd CA certificate and the apiserver's etcd client certificate (default: the pki's etcdClient). */
+  etcd: KubeMemberEtcd;
   /** The control plane's settings (flags). */
   settings: pulumi.Input<ControlPlaneSettings>;
   /** The URL admin.conf points at (the load balancer). */
   endpoint: pulumi.Input<string>;
   /** Load balancer names and addresses the serving certificate must carry. */
   loadBalancerAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /** The encryption key for Secrets at rest (base64, 32 bytes), when settings.encryptionAtRest. */
+  /**
+   * The encryption key for Secrets at rest (base64, 32 bytes), when settings.encryptionAtRest.
+   * @secret
+   */
   encryptionKey?: pulumi.Input<string>;
   /** The audit policy (YAML), when settings.audit. */
   auditPolicy?: pulumi.Input<string>;
@@ -68,6 +81,7 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
   readonly hostname: string;
   /** This apiserver's URL (its advertise address). */
   readonly url: pulumi.Output<string>;
+  /** The address the apiserver advertises (the first of addresses). */
   readonly advertiseAddress: pulumi.Output<string>;
   /** End of the apiserver serving certificate's validity (ISO 8601). */
   readonly apiserverCertNotAfter: pulumi.Output<string>;
@@ -109,7 +123,7 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
         ipAddresses: sans.ips,
         usages: ["server"],
         signerCertPem: pki.ca.certPem,
-        signerPrivateKeyPem: pki.ca.privateKeyPem,
+        signerPrivateKeyPem: pulumi.secret(pki.ca.privateKeyPem),
         rotation: pki.rotation,
       },
       child,
@@ -143,17 +157,16 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
     const etcdClient = args.etcd.client ?? pki.etcdClient;
     if (!etcdClient) throw new Error(`KubeControlPlaneMember ${name}: give etcd.client, or a KubePki with an etcdCa`);
     const p = <T>(v: pulumi.Input<T>) => pulumi.output(v);
-    const kp = (x: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> }) => ({
-      certPem: x.certPem,
-      privateKeyPem: x.privateKeyPem,
-    });
+    // Keys the user gives as plain strings (read from files) are secrets from here on.
+    const kp = (x: CertKeyPair) => ({ certPem: x.certPem, privateKeyPem: pulumi.secret(x.privateKeyPem) });
+    const sa = pulumi.secret(pki.serviceAccount.privateKeyPem);
     const memberPki: pulumi.Output<MemberPki> = pulumi.output({
       ca: kp(pki.ca),
       apiserver: kp(serving),
       apiserverKubeletClient: kp(pki.apiserverKubeletClient),
       frontProxyCa: kp(pki.frontProxyCa),
       frontProxyClient: kp(pki.frontProxyClient),
-      serviceAccount: { privateKeyPem: pki.serviceAccount.privateKeyPem, publicKeyPem: pki.serviceAccount.publicKeyPem },
+      serviceAccount: { privateKeyPem: sa, publicKeyPem: pki.serviceAccount.publicKeyPem ?? sa.apply(publicKeyPem) },
       etcdCaCertPem: p(args.etcd.caCertPem),
       etcdClient: kp(etcdClient),
       admin: kp(pki.admin),
@@ -216,6 +229,11 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
       { ...child, dependsOn: [fileStep, ...(args.startAfter ?? [])] },
     );
     this.lastStart = this.service.outputs;
-    this.registerOutputs({ url: this.url, apiserverCertNotAfter: this.apiserverCertNotAfter });
+    this.registerOutputs({
+      url: this.url,
+      advertiseAddress: this.advertiseAddress,
+      apiserverCertNotAfter: this.apiserverCertNotAfter,
+      lastStart: this.lastStart,
+    });
   }
 }

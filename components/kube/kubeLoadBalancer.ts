@@ -1,6 +1,7 @@
 // KubeLoadBalancer: haproxy in front of the apiservers on the hosts given: dedicated load-balancer
 // hosts (kubeadm's HA guide), or every control-plane host at 127.0.0.1 (kubespray's local LB).
-// TCP passthrough with HTTPS /readyz checks (planning/kube/haproxy.ts). Usable alone.
+// TCP passthrough with HTTPS /readyz checks (planning/kube/haproxy.ts). Usable alone, also from YAML
+// (the backends as names and addresses, e.g. a KubeControlPlaneMember's advertiseAddress).
 import * as pulumi from "@pulumi/pulumi";
 import { httpsUrl } from "../../planning/common/addresses";
 import { renderHaproxyConfig } from "../../planning/kube/haproxy";
@@ -19,12 +20,16 @@ export interface LoadBalancerHost {
 
 /** An apiserver behind the load balancer. */
 export interface LoadBalancerBackend {
+  /** The backend's name in haproxy's configuration (the host's name). */
   name: string;
+  /** The apiserver's address (IPv4, IPv6 or DNS name). */
   address: string;
+  /** The apiserver's port (6443). */
   port: number;
 }
 
 export interface KubeLoadBalancerArgs {
+  /** The hosts that run haproxy (at least one); clients use the first. */
   hosts: LoadBalancerHost[];
   /** The apiservers. */
   backends: pulumi.Input<LoadBalancerBackend[]>;
@@ -36,7 +41,7 @@ export interface KubeLoadBalancerArgs {
   port?: number;
   /** Milliseconds between health checks; default 1000 (a failed apiserver leaves after 2 checks). */
   checkIntervalMs?: number;
-  /** Resources the haproxy steps wait for (preflights). */
+  /** Resources the haproxy steps wait for (preflights); TypeScript only (other languages: the dependsOn option). */
   after?: pulumi.Resource[];
 }
 
@@ -44,10 +49,12 @@ export interface KubeLoadBalancerArgs {
 export class KubeLoadBalancer extends pulumi.ComponentResource {
   /** The URL clients use (the first host's address, or 127.0.0.1 for a local load balancer). */
   readonly url: pulumi.Output<string>;
+  /** TypeScript only: the haproxy step of each host. */
   readonly steps: HostScript[];
 
   constructor(name: string, args: KubeLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:KubeLoadBalancer", name, {}, opts);
+    if (!args.hosts?.length) throw new Error(`KubeLoadBalancer ${name}: give at least one host in hosts`);
     const bind = args.bindAddress ?? "0.0.0.0";
     const port = args.port ?? 6443;
     const config = pulumi

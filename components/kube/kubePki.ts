@@ -1,8 +1,10 @@
 // KubePki: the Kubernetes PKI of one cluster in kubeadm's terms: the cluster CA, the front-proxy CA,
 // the service-account key pair and the client certificates the control plane uses (admin,
 // controller-manager, scheduler, apiserver → kubelet, front-proxy client, apiserver → etcd).
-// Usable alone by people who distribute certificates their own way; the apiserver serving
-// certificates are per host (KubeControlPlaneMember issues them from `ca`).
+// Usable alone (also from YAML and other languages: every certificate is an output, keys as
+// secrets) by people who distribute certificates their own way; the apiserver serving certificates
+// are per host (KubeControlPlaneMember issues them from `ca`). A KubePki is a KubeMemberPki, the
+// certificates a KubeControlPlaneMember takes, which can also come from elsewhere.
 import * as pulumi from "@pulumi/pulumi";
 import { certNotAfter } from "../../planning/pki/certInfo";
 import { publicKeyPem } from "../../planning/pki/publicKey";
@@ -33,6 +35,60 @@ export interface ServiceAccountKey {
   publicKeyPem: pulumi.Output<string>;
 }
 
+/** A certificate and its private key, as PEM (a KubePki's, or ones you give: from pulumi-tls, files). */
+export interface CertKeyPair {
+  /** The certificate (PEM). */
+  certPem: pulumi.Input<string>;
+  /**
+   * Its private key (PEM).
+   * @secret
+   */
+  privateKeyPem: pulumi.Input<string>;
+}
+
+/** The service-account signing key pair, as PEM (kubeadm's sa.key and sa.pub). */
+export interface ServiceAccountKeyPair {
+  /**
+   * The private key (PEM): the controller-manager signs tokens with it.
+   * @secret
+   */
+  privateKeyPem: pulumi.Input<string>;
+  /** The public key (PEM): the apiservers verify tokens with it; default derived from the private key. */
+  publicKeyPem?: pulumi.Input<string>;
+}
+
+/**
+ * The certificates one control-plane host needs, in kubeadm's terms. A KubePki has this shape (give
+ * it as is); or give your own (from pulumi-tls, files, another tool): the apiserver serving
+ * certificate is issued on the host's behalf from `ca`, so the CA's key is needed.
+ */
+export interface KubeMemberPki {
+  /** The cluster CA (pki/ca.crt, ca.key): clients' and kubelets' CA, and the issuer of the apiserver serving certificate. */
+  ca: CaKeyPair;
+  /** The apiserver's client certificate to the kubelets (pki/apiserver-kubelet-client.crt, O=system:masters). */
+  apiserverKubeletClient: CertKeyPair;
+  /** The front-proxy CA (pki/front-proxy-ca.crt): the apiserver checks aggregated API requests with it. */
+  frontProxyCa: CaKeyPair;
+  /** The apiserver's client certificate to aggregated APIs (pki/front-proxy-client.crt, CN=front-proxy-client). */
+  frontProxyClient: CertKeyPair;
+  /** The service-account signing key pair (pki/sa.key, sa.pub). */
+  serviceAccount: ServiceAccountKeyPair;
+  /** The cluster admin's client certificate (admin.conf; CN=kubernetes-admin, O=system:masters). */
+  admin: CertKeyPair;
+  /** The controller-manager's client certificate (controller-manager.conf; CN=system:kube-controller-manager). */
+  controllerManager: CertKeyPair;
+  /** The scheduler's client certificate (scheduler.conf; CN=system:kube-scheduler). */
+  scheduler: CertKeyPair;
+  /** The apiservers' etcd client certificate (pki/apiserver-etcd-client.crt), unless the member's etcd.client is given. */
+  etcdClient?: CertKeyPair;
+  /** Key algorithm of the apiserver serving certificate: ECDSA-P256 (default), RSA-2048 or RSA-4096. */
+  keyAlgorithm?: pulumi.Input<string>;
+  /** Validity of the apiserver serving certificate in hours; default 1 year. */
+  certValidityHours?: pulumi.Input<number>;
+  /** Change to re-issue the apiserver serving certificate. */
+  rotation?: pulumi.Input<number>;
+}
+
 export interface KubePkiArgs {
   /** An existing cluster CA (for example kubeadm's pki/ca.crt and ca.key); created when not given. */
   ca?: CaKeyPair;
@@ -54,16 +110,23 @@ export class KubePki extends pulumi.ComponentResource {
   readonly ca: KeyPair;
   /** Start of validity of the certificates issued here (ISO 8601): hosts' clocks must be past it. */
   readonly notBefore: pulumi.Output<string>;
+  /** The front-proxy CA: the apiservers check aggregated API requests with it. */
   readonly frontProxyCa: KeyPair;
+  /** The apiservers' client certificate to aggregated APIs (CN=front-proxy-client). */
   readonly frontProxyClient: KeyPair;
+  /** The apiservers' client certificate to the kubelets (O=system:masters). */
   readonly apiserverKubeletClient: KeyPair;
   /** The cluster admin (O=system:masters). */
   readonly admin: KeyPair;
+  /** The controller-manager's client certificate (CN=system:kube-controller-manager). */
   readonly controllerManager: KeyPair;
+  /** The scheduler's client certificate (CN=system:kube-scheduler). */
   readonly scheduler: KeyPair;
+  /** The service-account signing key pair (RSA-2048). */
   readonly serviceAccount: ServiceAccountKey;
   /** The apiservers' etcd client certificate (only with etcdCa). */
   readonly etcdClient?: KeyPair;
+  /** TypeScript only: what the member issues its apiserver serving certificate with. */
   readonly keyAlgorithm?: pulumi.Input<string>;
   readonly certValidityHours: pulumi.Input<number>;
   readonly rotation?: pulumi.Input<number>;
@@ -116,7 +179,19 @@ export class KubePki extends pulumi.ComponentResource {
     if (args.etcdCa) this.etcdClient = pair(leaf("apiserver-etcd-client", args.etcdCa, "kube-apiserver-etcd-client"));
     // Only the key is used: a self-signed certificate is how the Certificate resource makes a key.
     const sa = new Certificate(`${name}-sa`, { commonName: "service-accounts", isCa: true, keyAlgorithm: "RSA-2048" }, child);
-    this.serviceAccount = { privateKeyPem: sa.privateKeyPem, publicKeyPem: sa.privateKeyPem.apply(publicKeyPem) };
-    this.registerOutputs({ ca: this.ca, admin: this.admin });
+    // The public key is public: not a secret output, though derived from one.
+    this.serviceAccount = { privateKeyPem: sa.privateKeyPem, publicKeyPem: pulumi.unsecret(sa.privateKeyPem.apply(publicKeyPem)) };
+    this.registerOutputs({
+      ca: this.ca,
+      notBefore: this.notBefore,
+      frontProxyCa: this.frontProxyCa,
+      frontProxyClient: this.frontProxyClient,
+      apiserverKubeletClient: this.apiserverKubeletClient,
+      admin: this.admin,
+      controllerManager: this.controllerManager,
+      scheduler: this.scheduler,
+      serviceAccount: this.serviceAccount,
+      etcdClient: this.etcdClient,
+    });
   }
 }

@@ -4,18 +4,25 @@
 // add flags but never override one of them or weaken a security setting.
 import { DEFAULT_PORTS, KubeComponent, kubePath } from "./layout";
 
+/** The settings every control-plane host of one cluster shares (KubeControlPlane fills them in). */
 export interface ControlPlaneSettings {
+  /** The cluster's name (kubeconfigs, controller-manager's --cluster-name); KubeControlPlane's default "kubernetes". */
   clusterName: string;
+  /** The cluster DNS domain (service-account issuer); KubeControlPlane's default "cluster.local". */
   dnsDomain: string;
+  /** The Service network (--service-cluster-ip-range); KubeControlPlane's default "10.96.0.0/12". */
   serviceCidr: string;
   /** Client URLs of the etcd members the apiservers use. */
   etcdServers: string[];
+  /** Encrypt Secrets at rest (AES-CBC) with the member's encryptionKey. */
   encryptionAtRest: boolean;
   /** An audit policy is installed and the log written to /var/log/kubernetes/audit.log. */
   audit: boolean;
+  /** The apiserver's secure port; KubeControlPlane's 6443. */
   apiserverPort: number;
-  /** Seconds an apiserver keeps serving after SIGTERM while its /readyz fails (load balancers drain it). */
+  /** Seconds an apiserver keeps serving after SIGTERM while its /readyz fails (load balancers drain it); KubeControlPlane's 5. */
   shutdownDelaySeconds: number;
+  /** More flags per component; a flag the package manages or one that weakens security is refused. */
   extraArgs?: ExtraArgs;
 }
 

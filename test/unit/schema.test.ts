@@ -101,8 +101,25 @@ const conn = { host: "10.0.0.1", user: "root", privateKey: "KEY", hostKey: "ssh-
 const members = [{ name: "m1", connection: conn }];
 
 async function components(): Promise<[string, pulumi.ComponentResource][]> {
-  const { EtcdCA, EtcdCluster, EtcdSnapshot, KubeControlPlane, SnapshotSchedule, TrustedCaFile } = await import("../../components");
+  const {
+    EtcdCA,
+    EtcdCluster,
+    EtcdSnapshot,
+    KubeControlPlane,
+    KubeControlPlaneMember,
+    KubeLoadBalancer,
+    KubePki,
+    SnapshotSchedule,
+    TrustedCaFile,
+  } = await import("../../components");
   const ca = await issueCertificate({ commonName: "adopted CA", isCa: true, keyAlgorithm: "ECDSA-P256", validityHours: 24 });
+  const kubeSha256 = {
+    "kube-apiserver": "a".repeat(64),
+    "kube-controller-manager": "b".repeat(64),
+    "kube-scheduler": "c".repeat(64),
+    kubectl: "d".repeat(64),
+  };
+  const pki = new KubePki("pki", { etcdCa: { certPem: ca.certPem, privateKeyPem: ca.privateKeyPem } });
   return [
     ["etcd:index:EtcdCA", new EtcdCA("ca")],
     ["etcd:index:EtcdCA", new EtcdCA("adopted", { existing: { certPem: ca.certPem, privateKeyPem: ca.privateKeyPem } })],
@@ -122,6 +139,36 @@ async function components(): Promise<[string, pulumi.ComponentResource][]> {
           kubectl: "d".repeat(64),
         },
         etcd: { external: { endpoints: ["https://10.0.0.1:2379"], caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem } },
+      }),
+    ],
+    ["etcd:index:KubePki", pki],
+    [
+      "etcd:index:KubeControlPlaneMember",
+      new KubeControlPlaneMember("member", {
+        connection: { ...conn, host: "10.0.0.6" },
+        version: "1.37.2",
+        sha256: kubeSha256,
+        pki,
+        etcd: { caCertPem: ca.certPem },
+        settings: {
+          clusterName: "kubernetes",
+          dnsDomain: "cluster.local",
+          serviceCidr: "10.96.0.0/12",
+          etcdServers: ["https://10.0.0.1:2379"],
+          encryptionAtRest: false,
+          audit: false,
+          apiserverPort: 6443,
+          shutdownDelaySeconds: 5,
+        },
+        endpoint: "https://10.0.0.6:6443",
+      }),
+    ],
+    [
+      "etcd:index:KubeLoadBalancer",
+      new KubeLoadBalancer("lb", {
+        hosts: [{ name: "lb1", connection: { ...conn, host: "10.0.0.7" } }],
+        backends: [{ name: "member", address: "10.0.0.6", port: 6443 }],
+        caCertPem: ca.certPem,
       }),
     ],
   ];
@@ -159,6 +206,9 @@ describe("schema.json is generated from the TypeScript declarations", () => {
         "etcd:index:EtcdCluster",
         "etcd:index:EtcdSnapshot",
         "etcd:index:KubeControlPlane",
+        "etcd:index:KubeControlPlaneMember",
+        "etcd:index:KubeLoadBalancer",
+        "etcd:index:KubePki",
         "etcd:index:SnapshotSchedule",
         "etcd:index:TrustedCaFile",
       ].sort(),
@@ -173,6 +223,26 @@ describe("schema.json is generated from the TypeScript declarations", () => {
     expect(schema.resources["etcd:index:EtcdCA"].properties.privateKeyPem.secret).toBe(true);
     const cluster = schema.resources["etcd:index:EtcdCluster"] as unknown as { inputProperties: Record<string, SchemaProp> };
     expect(cluster.inputProperties.ca.$ref).toBe("#/types/etcd:index:CaKeyPair");
+  });
+
+  it("the control plane's phases: certificates in, keys secret; lists of resources stay TypeScript-only", () => {
+    type Entry = { inputProperties: Record<string, SchemaProp>; requiredInputs: string[] };
+    const member = schema.resources["etcd:index:KubeControlPlaneMember"] as unknown as Entry;
+    expect(member.inputProperties.pki.$ref).toBe("#/types/etcd:index:KubeMemberPki");
+    expect(member.inputProperties.encryptionKey.secret).toBe(true);
+    expect(member.requiredInputs.sort()).toEqual(["connection", "endpoint", "etcd", "pki", "settings", "version"]);
+    const pki = schema.types["etcd:index:KubeMemberPki"].properties;
+    for (const k of ["ca", "frontProxyCa"]) expect(pki[k].$ref, k).toBe("#/types/etcd:index:CaKeyPair");
+    for (const k of ["apiserverKubeletClient", "frontProxyClient", "admin", "controllerManager", "scheduler", "etcdClient"])
+      expect(pki[k].$ref, k).toBe("#/types/etcd:index:CertKeyPair");
+    expect(schema.types["etcd:index:CertKeyPair"].properties.privateKeyPem.secret).toBe(true);
+    expect(schema.types["etcd:index:ServiceAccountKeyPair"].properties.privateKeyPem.secret).toBe(true);
+    expect(schema.types["etcd:index:KeyPair"].properties.privateKeyPem.secret).toBe(true);
+    expect(Object.keys(member.inputProperties)).not.toContain("installAfter");
+    expect(Object.keys(member.inputProperties)).not.toContain("startAfter");
+    const lb = schema.resources["etcd:index:KubeLoadBalancer"] as unknown as Entry;
+    expect(Object.keys(lb.inputProperties)).not.toContain("after");
+    expect(Object.keys(schema.types)).not.toContain("etcd:index:Resource");
   });
 });
 
