@@ -31,12 +31,16 @@
 #   1. stop kube-scheduler, kube-controller-manager and kube-apiserver on cp1-cp3 (in parallel);
 #   2. `etcdctl snapshot save` on cp1's stacked member;
 #   3. copy the snapshot to e1-e3 (cp1 → here → each, three ssh pipes in parallel);
-#   4. on each of e1-e3 in parallel: stop etcd, move its data dir aside, `etcdutl snapshot restore`
-#      (a new token, --bump-revision 1000000000 --mark-compacted, the member's name and peer URLs
-#      from its config) into a fresh data dir, start etcd; then `etcdctl endpoint health` of all 3;
-#   5. on cp1-cp3 in parallel: the new unit in place, start kube-apiserver, wait for its /readyz
-#      (polled every 0.1 s), start kube-controller-manager and kube-scheduler.
-# The floor's wall time is from 1 to the last apiserver ready. Afterwards (untimed) the floor is
+#   4. on each of e1-e3 in parallel: `etcdutl snapshot restore` (a new token, --bump-revision
+#      1000000000 --mark-compacted, the member's name and peer URLs from its config) into a fresh
+#      data dir beside the running member, then stop etcd, swap the data dirs, start etcd; then
+#      `etcdctl endpoint health` of all 3 from here;
+#   5. on cp1 (the endpoint) first, then on cp2 and cp3 together (as the package, the endpoint's
+#      host is not slowed down by the others filling their caches): the new unit in place, start
+#      kube-apiserver, wait for its /readyz (polled every 0.1 s), start kube-controller-manager and
+#      kube-scheduler.
+# The floor's write downtime is the writer's, as for the pulumi side; it ends when cp1's apiserver
+# serves writes on e1-e3. Its wall time is from 1 to the last apiserver ready. Afterwards (untimed) the floor is
 # undone: the original units back, the external members' data dirs put back (they hold no
 # Kubernetes key again, which is checked, as the package's check requires), the control plane
 # restarted on its stacked etcd and every object checked to be there. Only then comes the pulumi
@@ -166,8 +170,10 @@ kc create namespace bench-data >/dev/null
 kc create namespace bench-writer >/dev/null
 # shellcheck disable=SC2016 # JavaScript
 node -e 'const { randomBytes } = require("crypto"); const [n, bytes] = process.argv.slice(1).map(Number);
-  for (let i = 0; i < n; i++) process.stdout.write(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap",
-    metadata: { name: `data-${i}`, namespace: "bench-data" }, data: { blob: randomBytes(bytes * 3 / 4).toString("base64") } }) + "\n");' \
+  process.stdout.write(`{"apiVersion": "v1", "kind": "List", "items": [\n`);
+  for (let i = 0; i < n; i++) process.stdout.write((i ? ",\n" : "") + JSON.stringify({ apiVersion: "v1", kind: "ConfigMap",
+    metadata: { name: `data-${i}`, namespace: "bench-data" }, data: { blob: randomBytes(bytes * 3 / 4).toString("base64") } }));
+  process.stdout.write("\n]}\n");' \
   "$count" "$value_bytes" >"$work/data.json"
 t0=$(now)
 quiet kc create -f "$work/data.json"
@@ -176,8 +182,9 @@ rm -f "$work/data.json"
 db_size() { # ETCDCTL_FN: the largest member db size, MiB
   "$1" endpoint status -w json | node -e 'const s=JSON.parse(require("fs").readFileSync(0, "utf8")); console.log((Math.max(...s.map(m => Number(m.Status.dbSize))) / 1048576).toFixed(0))'
 }
-registry_keys() { "$1" get /registry/ --prefix --count-only -w json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).count ?? 0)'; }
-data_keys=$(src_etcdctl get /registry/configmaps/bench-data/ --prefix --count-only -w json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).count ?? 0)')
+keys() { "$1" get "$2" --prefix --count-only -w fields | awk '$1 == "\"Count\"" { print $3 }'; } # ETCDCTL_FN PREFIX
+registry_keys() { keys "$1" /registry/; }
+data_keys=$(keys src_etcdctl /registry/configmaps/bench-data/data-)
 src_db=$(db_size src_etcdctl)
 src_keys=$(registry_keys src_etcdctl)
 say "filled in ${fill_s} s: $data_keys ConfigMaps in bench-data; the stacked etcd holds $src_keys /registry/ keys, db size $src_db MiB"
@@ -199,7 +206,7 @@ writer_stop() {
   local deadline=$((SECONDS + 300)) since
   while :; do
     # Epoch ms of the first success after the last failure (or of the first success at all).
-    since=$(awk '$1 == "fail" { o = 0 } $1 == "ok" && !o { o = $2 } END { print o + 0 }' "$1")
+    since=$(awk '$1 == "fail" { o = 0 } $1 == "ok" && !o { o = $2 } END { printf "%.0f\n", o }' "$1")
     ((since > 0 && $(date +%s%3N) - since >= 3000)) && break
     ((SECONDS < deadline)) || { say "writes still failing 300 s after the move:"; tail -n 5 "$1" >&2; break; }
     sleep 0.5
@@ -243,37 +250,44 @@ until [[ $(curl -fsS --max-time 3 --cacert /etc/kubernetes/pki/ca.crt "https://$
 done
 systemctl start kube-controller-manager kube-scheduler
 awk -v ns=$(($(date +%s%N) - t0)) "BEGIN { printf \"%.2f\n\", ns / 1e9 }"'
-# On an external member: its data dir aside, the snapshot restored as a new cluster, etcd started.
+# On an external member: the snapshot restored as a new cluster beside the running member, then
+# etcd stopped, the data dirs swapped (the old one kept aside for the undo), etcd started.
 # shellcheck disable=SC2016 # expanded on the host
 floor_e_restore='set -euo pipefail; token=$1
 conf=/etc/etcd/etcd.conf.yml
 val() { sed -n "s/^$1: '"'"'\(.*\)'"'"'\$/\1/p" $conf; }
 name=$(val name) dir=$(val data-dir) cluster=$(val initial-cluster) peers=$(val initial-advertise-peer-urls)
 [[ -n $name && -n $dir && -n $cluster && -n $peers ]] || { echo "cannot read $conf" >&2; exit 1; }
+ms() { echo $((($(date +%s%N) - t) / 1000000)); }
+t=$(date +%s%N)
+etcdutl snapshot restore /var/tmp/bench-floor.db --name "$name" --initial-cluster "$cluster" --initial-cluster-token "$token" \
+  --initial-advertise-peer-urls "$peers" --data-dir "$dir.bench-floor-new" --bump-revision 1000000000 --mark-compacted >/var/tmp/bench-floor-restore.log 2>&1
+chown -R etcd:etcd "$dir.bench-floor-new"
+chmod 0700 "$dir.bench-floor-new"
+restore=$(ms)
 systemctl stop etcd.service
 mv "$dir" "$dir.bench-floor-orig"
-etcdutl snapshot restore /var/tmp/bench-floor.db --name "$name" --initial-cluster "$cluster" --initial-cluster-token "$token" \
-  --initial-advertise-peer-urls "$peers" --data-dir "$dir" --bump-revision 1000000000 --mark-compacted >/var/tmp/bench-floor-restore.log 2>&1
-chown -R etcd:etcd "$dir"
-chmod 0700 "$dir"
-timeout 300 systemctl start etcd.service'
+mv "$dir.bench-floor-new" "$dir"
+swap=$(ms)
+timeout 300 systemctl start etcd.service
+echo "$(hostname): restore $restore ms, stop + swap $((swap - restore)) ms, start $(($(ms) - swap)) ms"'
 # shellcheck disable=SC2016 # expanded on the host
 floor_e_undo='set -euo pipefail
 dir=$(sed -n "s/^data-dir: '"'"'\(.*\)'"'"'\$/\1/p" /etc/etcd/etcd.conf.yml)
-systemctl stop etcd.service
 rm -rf "$dir"
 mv "$dir.bench-floor-orig" "$dir"
 rm -f /var/tmp/bench-floor.db /var/tmp/bench-floor-restore.log
 timeout 300 systemctl start etcd.service'
 
 floor() {
-  local t0 t1 t2 t3 t4 t5 i pids=() token
+  local t0 t1 t2 t3 t4 t5 t6 i pids=() token
   token="bench-floor-$(openssl rand -hex 4)"
   t0=$(now)
   floor_t0=$t0
   on_all "${cp_ips[*]}" 'systemctl stop kube-scheduler kube-controller-manager kube-apiserver'
   t1=$(now)
-  ssh_host "${cp_ips[0]}" 'etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/server.crt --key /etc/etcd/pki/server.key snapshot save /var/tmp/bench-floor.db >/dev/null'
+  ssh_host "${cp_ips[0]}" 'etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/server.crt --key /etc/etcd/pki/server.key snapshot save /var/tmp/bench-floor.db >/var/tmp/bench-floor-save.log 2>&1 ||
+    { cat /var/tmp/bench-floor-save.log >&2; exit 1; }'
   t2=$(now)
   for i in 0 1 2; do
     ssh_host "${cp_ips[0]}" 'cat /var/tmp/bench-floor.db' | ssh_host "${e_ips[$i]}" 'cat >/var/tmp/bench-floor.db' &
@@ -281,26 +295,32 @@ floor() {
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
   t3=$(now)
-  on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_restore") floor $token"
+  on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_restore") floor $token" >"$work/floor.members"
   local deadline=$((SECONDS + 120))
   until ETCDCTL_TIMEOUT=1s dst_etcdctl endpoint health >/dev/null 2>&1; do
     ((SECONDS < deadline)) || { say "floor: the restored external etcd is not healthy after 120 s"; return 1; }
     sleep 0.1
   done
   t4=$(now)
+  # cp1 (the endpoint) alone first, as the package does: 3 apiservers filling their caches at once
+  # share the cores and each is ready later.
+  ssh_host "${cp_ips[0]}" "bash -c $(printf %q "$cp_start") floor ${cp_ips[0]} /root/bench-floor/kube-apiserver.service.floor" >"$work/floor.ready.0"
+  t5=$(now)
   pids=()
-  for i in 0 1 2; do
+  for i in 1 2; do
     ssh_host "${cp_ips[$i]}" "bash -c $(printf %q "$cp_start") floor ${cp_ips[$i]} /root/bench-floor/kube-apiserver.service.floor" >"$work/floor.ready.$i" &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
-  t5=$(now)
-  floor_phases="stop $(sub "$t1" "$t0") s, snapshot save $(sub "$t2" "$t1") s, copy to 3 members $(sub "$t3" "$t2") s, restore + etcd start + health $(sub "$t4" "$t3") s, apiservers ready $(sub "$t5" "$t4") s (start-to-ready: $(cat "$work"/floor.ready.* | paste -sd' '))"
-  floor_wall=$(sub "$t5" "$t0")
+  t6=$(now)
+  floor_phases="stop $(sub "$t1" "$t0") s, snapshot save $(sub "$t2" "$t1") s, copy to 3 members $(sub "$t3" "$t2") s, restore + etcd start + health $(sub "$t4" "$t3") s ($(paste -sd';' "$work/floor.members" | sed 's/;/; /g')), cp1's apiserver ready $(sub "$t5" "$t4") s, then cp2 and cp3 together $(sub "$t6" "$t5") s (start-to-ready: $(cat "$work"/floor.ready.* | paste -sd' '))"
+  floor_wall=$(sub "$t6" "$t0")
 }
 floor_undo() {
   local i pids=()
   on_all "${cp_ips[*]}" 'systemctl stop kube-scheduler kube-controller-manager kube-apiserver; rm -f /var/tmp/bench-floor.db'
+  # Every member of the restored cluster stopped before any original one starts.
+  on_all "${e_ips[*]}" 'systemctl stop etcd.service'
   on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_undo")"
   for i in 0 1 2; do
     ssh_host "${cp_ips[$i]}" "bash -c $(printf %q "$cp_start") undo ${cp_ips[$i]} /root/bench-floor/kube-apiserver.service.orig" >/dev/null &
@@ -343,7 +363,7 @@ read -r p_down p_failed p_ok p_from p_to <<<"$(gap "$work/pulumi.writes")"
 t0_ms=$(awk -v t="$t0" 'BEGIN { printf "%.0f", t * 1000 }')
 say "pulumi: downtime $p_down s, up $up_wall s"
 pulumi stack output --show-secrets --json >"$work/out.json"
-moved=$(dst_etcdctl get /registry/configmaps/bench-data/ --prefix --count-only -w json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).count ?? 0)')
+moved=$(keys dst_etcdctl /registry/configmaps/bench-data/data-)
 [[ $moved == "$data_keys" ]] || { say "after the switch the external etcd holds $moved ConfigMaps of bench-data, not $data_keys"; exit 1; }
 objects_ok || { say "after the switch the ConfigMaps are not all there"; exit 1; }
 
