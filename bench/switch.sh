@@ -33,8 +33,10 @@
 #   3. copy the snapshot to e1-e3 (cp1 → here → each, three ssh pipes in parallel);
 #   4. on each of e1-e3 in parallel: `etcdutl snapshot restore` (a new token, --bump-revision
 #      1000000000 --mark-compacted, the member's name and peer URLs from its config) into a fresh
-#      data dir beside the running member, then stop etcd, swap the data dirs, start etcd; then
-#      `etcdctl endpoint health` of all 3 from here;
+#      data dir beside the running member; then the leader's etcd stopped first (stopped together
+#      with its followers it can wait ~7 s for a leadership transfer to one that is going away),
+#      then on each member: stop etcd, swap the data dirs, start etcd; then `etcdctl endpoint
+#      health` of all 3 from here;
 #   5. on cp1 (the endpoint) first, then on cp2 and cp3 together (as the package, the endpoint's
 #      host is not slowed down by the others filling their caches): the new unit in place, start
 #      kube-apiserver, wait for its /readyz (polled every 0.1 s), start kube-controller-manager and
@@ -258,19 +260,23 @@ conf=/etc/etcd/etcd.conf.yml
 val() { sed -n "s/^$1: '"'"'\(.*\)'"'"'\$/\1/p" $conf; }
 name=$(val name) dir=$(val data-dir) cluster=$(val initial-cluster) peers=$(val initial-advertise-peer-urls)
 [[ -n $name && -n $dir && -n $cluster && -n $peers ]] || { echo "cannot read $conf" >&2; exit 1; }
-ms() { echo $((($(date +%s%N) - t) / 1000000)); }
 t=$(date +%s%N)
 etcdutl snapshot restore /var/tmp/bench-floor.db --name "$name" --initial-cluster "$cluster" --initial-cluster-token "$token" \
   --initial-advertise-peer-urls "$peers" --data-dir "$dir.bench-floor-new" --bump-revision 1000000000 --mark-compacted >/var/tmp/bench-floor-restore.log 2>&1
 chown -R etcd:etcd "$dir.bench-floor-new"
 chmod 0700 "$dir.bench-floor-new"
-restore=$(ms)
+echo "$(hostname) restore $((($(date +%s%N) - t) / 1000000)) ms"'
+# Then (the leader already stopped): stop, swap, start.
+# shellcheck disable=SC2016 # expanded on the host
+floor_e_swap='set -euo pipefail
+dir=$(sed -n "s/^data-dir: '"'"'\(.*\)'"'"'\$/\1/p" /etc/etcd/etcd.conf.yml)
+t=$(date +%s%N)
 systemctl stop etcd.service
 mv "$dir" "$dir.bench-floor-orig"
 mv "$dir.bench-floor-new" "$dir"
-swap=$(ms)
+swap=$((($(date +%s%N) - t) / 1000000))
 timeout 300 systemctl start etcd.service
-echo "$(hostname): restore $restore ms, stop + swap $((swap - restore)) ms, start $(($(ms) - swap)) ms"'
+echo "$(hostname) stop + swap $swap ms, start $((($(date +%s%N) - t) / 1000000 - swap)) ms"'
 # shellcheck disable=SC2016 # expanded on the host
 floor_e_undo='set -euo pipefail
 dir=$(sed -n "s/^data-dir: '"'"'\(.*\)'"'"'\$/\1/p" /etc/etcd/etcd.conf.yml)
@@ -279,6 +285,11 @@ mv "$dir.bench-floor-orig" "$dir"
 rm -f /var/tmp/bench-floor.db /var/tmp/bench-floor-restore.log
 timeout 300 systemctl start etcd.service'
 
+leader_ip() { # the external etcd's leader, by its client URL's host
+  # shellcheck disable=SC2016 # JavaScript
+  ETCDCTL_TIMEOUT=2s dst_etcdctl endpoint status -w json |
+    node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8").replace(/:(\d{15,})/g, ":\"$1\"")); const l = s.find((m) => m.Status.leader === m.Status.header.member_id); console.log(new URL(l.Endpoint).hostname)'
+}
 floor() {
   local t0 t1 t2 t3 t4 t5 t6 i pids=() token
   token="bench-floor-$(openssl rand -hex 4)"
@@ -296,6 +307,10 @@ floor() {
   for pid in "${pids[@]}"; do wait "$pid"; done
   t3=$(now)
   on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_restore") floor $token" >"$work/floor.members"
+  # The leader stops first: stopped together with its followers, it would wait ~7 s for a leadership
+  # transfer to a follower that is going away (etcd's request timeout).
+  ssh_host "$(leader_ip)" 'systemctl stop etcd.service'
+  on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_swap")" >>"$work/floor.members"
   local deadline=$((SECONDS + 120))
   until ETCDCTL_TIMEOUT=1s dst_etcdctl endpoint health >/dev/null 2>&1; do
     ((SECONDS < deadline)) || { say "floor: the restored external etcd is not healthy after 120 s"; return 1; }
@@ -313,7 +328,7 @@ floor() {
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
   t6=$(now)
-  floor_phases="stop $(sub "$t1" "$t0") s, snapshot save $(sub "$t2" "$t1") s, copy to 3 members $(sub "$t3" "$t2") s, restore + etcd start + health $(sub "$t4" "$t3") s ($(paste -sd';' "$work/floor.members" | sed 's/;/; /g')), cp1's apiserver ready $(sub "$t5" "$t4") s, then cp2 and cp3 together $(sub "$t6" "$t5") s (start-to-ready: $(cat "$work"/floor.ready.* | paste -sd' '))"
+  floor_phases="stop $(sub "$t1" "$t0") s, snapshot save $(sub "$t2" "$t1") s, copy to 3 members $(sub "$t3" "$t2") s, restore + etcd start + health $(sub "$t4" "$t3") s ($(sort "$work/floor.members" | paste -sd';' | sed 's/;/; /g')), cp1's apiserver ready $(sub "$t5" "$t4") s, then cp2 and cp3 together $(sub "$t6" "$t5") s (start-to-ready: $(cat "$work"/floor.ready.* | paste -sd' '))"
   floor_wall=$(sub "$t6" "$t0")
 }
 floor_undo() {
