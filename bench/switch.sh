@@ -162,7 +162,7 @@ out 'o.benchTargetEtcd.keyPem' >"$work/pki/dst.key"
 dst_endpoints=$(out 'o.benchTargetEtcd.endpoints.join(",")')
 chmod 0600 "$work"/pki/*.key "$work/admin.conf"
 src_etcdctl() { "$etcdctl" --endpoints "$src_endpoints" --cacert "$work/pki/src-ca.crt" --cert "$work/pki/src.crt" --key "$work/pki/src.key" --command-timeout 30s "$@"; }
-dst_etcdctl() { "$etcdctl" --endpoints "$dst_endpoints" --cacert "$work/pki/dst-ca.crt" --cert "$work/pki/dst.crt" --key "$work/pki/dst.key" --command-timeout "${ETCDCTL_TIMEOUT:-30s}" "$@"; }
+dst_etcdctl() { "$etcdctl" --endpoints "$dst_endpoints" --cacert "$work/pki/dst-ca.crt" --cert "$work/pki/dst.crt" --key "$work/pki/dst.key" --command-timeout "${BENCH_ETCDCTL_TIMEOUT:-30s}" "$@"; }
 kc() { "$kubectl" --kubeconfig "$work/admin.conf" --request-timeout=60s "$@"; }
 
 # --- The data: ~100 MiB of ConfigMaps ---
@@ -287,7 +287,7 @@ timeout 300 systemctl start etcd.service'
 
 leader_ip() { # the external etcd's leader, by its client URL's host
   # shellcheck disable=SC2016 # JavaScript
-  ETCDCTL_TIMEOUT=2s dst_etcdctl endpoint status -w json |
+  BENCH_ETCDCTL_TIMEOUT=2s dst_etcdctl endpoint status -w json |
     node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8").replace(/:(\d{15,})/g, ":\"$1\"")); const l = s.find((m) => m.Status.leader === m.Status.header.member_id); console.log(new URL(l.Endpoint).hostname)'
 }
 floor() {
@@ -312,7 +312,7 @@ floor() {
   ssh_host "$(leader_ip)" 'systemctl stop etcd.service'
   on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_swap")" >>"$work/floor.members"
   local deadline=$((SECONDS + 120))
-  until ETCDCTL_TIMEOUT=1s dst_etcdctl endpoint health >/dev/null 2>&1; do
+  until BENCH_ETCDCTL_TIMEOUT=1s dst_etcdctl endpoint health >/dev/null 2>&1; do
     ((SECONDS < deadline)) || { say "floor: the restored external etcd is not healthy after 120 s"; return 1; }
     sleep 0.1
   done
