@@ -33,10 +33,10 @@
 #   3. copy the snapshot to e1-e3 (cp1 → here → each, three ssh pipes in parallel);
 #   4. on each of e1-e3 in parallel: `etcdutl snapshot restore` (a new token, --bump-revision
 #      1000000000 --mark-compacted, the member's name and peer URLs from its config) into a fresh
-#      data dir beside the running member; then the leader's etcd stopped first (stopped together
-#      with its followers it can wait ~7 s for a leadership transfer to one that is going away),
-#      then on each member: stop etcd, swap the data dirs, start etcd; then `etcdctl endpoint
-#      health` of all 3 from here;
+#      data dir beside the running member; then on each member: kill etcd (SIGKILL: its data is
+#      replaced, and kept aside; members stopped gracefully all at once can wait ~7 s, etcd's
+#      request timeout, for a leadership transfer to a member that is going away), swap the data
+#      dirs, start etcd; then `etcdctl endpoint health` of all 3 from here;
 #   5. on cp1 (the endpoint) first, then on cp2 and cp3 together (as the package, the endpoint's
 #      host is not slowed down by the others filling their caches): the new unit in place, start
 #      kube-apiserver, wait for its /readyz (polled every 0.1 s), start kube-controller-manager and
@@ -266,17 +266,18 @@ etcdutl snapshot restore /var/tmp/bench-floor.db --name "$name" --initial-cluste
 chown -R etcd:etcd "$dir.bench-floor-new"
 chmod 0700 "$dir.bench-floor-new"
 echo "$(hostname) restore $((($(date +%s%N) - t) / 1000000)) ms"'
-# Then (the leader already stopped): stop, swap, start.
+# Then: the old member killed (its data is replaced, kept aside; etcd is crash-safe), swap, start.
 # shellcheck disable=SC2016 # expanded on the host
 floor_e_swap='set -euo pipefail
 dir=$(sed -n "s/^data-dir: '"'"'\(.*\)'"'"'\$/\1/p" /etc/etcd/etcd.conf.yml)
 t=$(date +%s%N)
+systemctl kill --signal=SIGKILL etcd.service
 systemctl stop etcd.service
 mv "$dir" "$dir.bench-floor-orig"
 mv "$dir.bench-floor-new" "$dir"
 swap=$((($(date +%s%N) - t) / 1000000))
 timeout 300 systemctl start etcd.service
-echo "$(hostname) stop + swap $swap ms, start $((($(date +%s%N) - t) / 1000000 - swap)) ms"'
+echo "$(hostname) kill + swap $swap ms, start $((($(date +%s%N) - t) / 1000000 - swap)) ms"'
 # shellcheck disable=SC2016 # expanded on the host
 floor_e_undo='set -euo pipefail
 dir=$(sed -n "s/^data-dir: '"'"'\(.*\)'"'"'\$/\1/p" /etc/etcd/etcd.conf.yml)
@@ -285,11 +286,6 @@ mv "$dir.bench-floor-orig" "$dir"
 rm -f /var/tmp/bench-floor.db /var/tmp/bench-floor-restore.log
 timeout 300 systemctl start etcd.service'
 
-leader_ip() { # the external etcd's leader, by its client URL's host
-  # shellcheck disable=SC2016 # JavaScript
-  BENCH_ETCDCTL_TIMEOUT=2s dst_etcdctl endpoint status -w json |
-    node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8").replace(/:(\d{15,})/g, ":\"$1\"")); const l = s.find((m) => m.Status.leader === m.Status.header.member_id); console.log(new URL(l.Endpoint).hostname)'
-}
 floor() {
   local t0 t1 t2 t3 t4 t5 t6 i pids=() token
   token="bench-floor-$(openssl rand -hex 4)"
@@ -307,9 +303,6 @@ floor() {
   for pid in "${pids[@]}"; do wait "$pid"; done
   t3=$(now)
   on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_restore") floor $token" >"$work/floor.members"
-  # The leader stops first: stopped together with its followers, it would wait ~7 s for a leadership
-  # transfer to a follower that is going away (etcd's request timeout).
-  ssh_host "$(leader_ip)" 'systemctl stop etcd.service'
   on_all "${e_ips[*]}" "bash -c $(printf %q "$floor_e_swap")" >>"$work/floor.members"
   local deadline=$((SECONDS + 120))
   until BENCH_ETCDCTL_TIMEOUT=1s dst_etcdctl endpoint health >/dev/null 2>&1; do
