@@ -321,7 +321,7 @@ floor() {
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
   t6=$(now)
-  floor_phases="stop $(sub "$t1" "$t0") s, snapshot save $(sub "$t2" "$t1") s, copy to 3 members $(sub "$t3" "$t2") s, restore + etcd start + health $(sub "$t4" "$t3") s ($(sort "$work/floor.members" | paste -sd';' | sed 's/;/; /g')), cp1's apiserver ready $(sub "$t5" "$t4") s, then cp2 and cp3 together $(sub "$t6" "$t5") s (start-to-ready: $(cat "$work"/floor.ready.* | paste -sd' '))"
+  floor_phases="stop $(sub "$t1" "$t0") s, snapshot save $(sub "$t2" "$t1") s, copy to 3 members $(sub "$t3" "$t2") s, restore + etcd start + health $(sub "$t4" "$t3") s ($(sort -s -k1,1 "$work/floor.members" | paste -sd';' | sed 's/;/; /g')), cp1's apiserver ready $(sub "$t5" "$t4") s, then cp2 and cp3 together $(sub "$t6" "$t5") s (start-to-ready: $(cat "$work"/floor.ready.* | paste -sd' '))"
   floor_wall=$(sub "$t6" "$t0")
 }
 floor_undo() {
