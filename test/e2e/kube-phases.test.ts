@@ -9,9 +9,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderKubeconfig } from "../../planning/kube/kubeconfig";
-import { bedTarballSha256, withClient } from "./cluster";
+import { withClient } from "./cluster";
 import { Bed, bedDown, bedLeftovers, bedUp, onHost, repo, run, Stack } from "./harness";
-import { anonymousGet, bedKubeDownloadUrl, bedKubeSha256, kubectl, KUBE_VERSION } from "./kube";
+import { anonymousGet, kubectl, yamlKubeConfig } from "./kube";
 
 const ETCD = "3.6.16";
 const PRIVATE_KEY = /BEGIN [A-Z ]*PRIVATE KEY/;
@@ -47,23 +47,7 @@ let out: PhaseOutputs;
 beforeAll(async () => {
   bed = await bedUp(3);
   stack = await Stack.create("kube-phases-yaml", "phases");
-  const sums = bedKubeSha256(bed);
-  const config: Record<string, string> = {
-    etcdHost: bed.hosts[0].ip,
-    etcdHostKey: bed.hosts[0].hostKey,
-    cpHost: bed.hosts[1].ip,
-    cpHostKey: bed.hosts[1].hostKey,
-    lbHost: bed.hosts[2].ip,
-    lbHostKey: bed.hosts[2].hostKey,
-    etcdSha256: bedTarballSha256(bed, ETCD),
-    etcdDownloadUrl: `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`,
-    version: KUBE_VERSION,
-    downloadUrl: bedKubeDownloadUrl(bed),
-    shaApiserver: sums["kube-apiserver"],
-    shaControllerManager: sums["kube-controller-manager"],
-    shaScheduler: sums["kube-scheduler"],
-    shaKubectl: sums.kubectl,
-  };
+  const config = yamlKubeConfig(bed, ETCD, true);
   for (const [k, v] of Object.entries(config)) await stack.setConfig(k, v);
   await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
   await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);

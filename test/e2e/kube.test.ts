@@ -5,13 +5,11 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../provider/pki/certificates";
-import { bedTarballSha256, sshSessions, withClient } from "./cluster";
+import { sshSessions, withClient } from "./cluster";
 import { Bed, bedDown, bedUp, onHost, repo, Stack } from "./harness";
 import {
   adminCredentials,
   anonymousGet,
-  bedKubeDownloadUrl,
-  bedKubeSha256,
   httpsGet,
   kubeOutputs,
   kubeTsStack,
@@ -22,6 +20,7 @@ import {
   reader,
   tokenKubeconfig,
   validClusterInfoSignature,
+  yamlKubeConfig,
 } from "./kube";
 
 const ETCD = "3.6.16";
@@ -501,21 +500,7 @@ describe("the same control plane declared from YAML (external etcd by endpoints 
 
   beforeAll(async () => {
     stack = await Stack.create("kube-yaml", "yaml");
-    const sums = bedKubeSha256(bed);
-    const config: Record<string, string> = {
-      etcdHost: bed.hosts[0].ip,
-      etcdHostKey: bed.hosts[0].hostKey,
-      cpHost: bed.hosts[1].ip,
-      cpHostKey: bed.hosts[1].hostKey,
-      etcdSha256: bedTarballSha256(bed, ETCD),
-      etcdDownloadUrl: `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`,
-      version: KUBE_VERSION,
-      downloadUrl: bedKubeDownloadUrl(bed),
-      shaApiserver: sums["kube-apiserver"],
-      shaControllerManager: sums["kube-controller-manager"],
-      shaScheduler: sums["kube-scheduler"],
-      shaKubectl: sums.kubectl,
-    };
+    const config = yamlKubeConfig(bed, ETCD);
     for (const [k, v] of Object.entries(config)) await stack.setConfig(k, v);
     await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
     await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);

@@ -257,3 +257,26 @@ export async function kubeTsStack(bed: Bed, name: string, etcdVersion: string, c
   for (const [k, v] of Object.entries(config)) await stack.setConfig(k, v);
   return stack;
 }
+
+/**
+ * The stack config of the YAML kube programs (kube-yaml, kube-phases-yaml): the etcd host (bed host
+ * 1), the control-plane host (2), optionally a load-balancer host (3), and the mirror's etcd and
+ * Kubernetes with their checksums.
+ */
+export function yamlKubeConfig(bed: Bed, etcdVersion: string, withLb = false): Record<string, string> {
+  const sums = bedKubeSha256(bed);
+  const host = (key: string, i: number) => ({ [`${key}Host`]: bed.hosts[i].ip, [`${key}HostKey`]: bed.hosts[i].hostKey });
+  return {
+    ...host("etcd", 0),
+    ...host("cp", 1),
+    ...(withLb ? host("lb", 2) : {}),
+    etcdSha256: bedTarballSha256(bed, etcdVersion),
+    etcdDownloadUrl: `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`,
+    version: KUBE_VERSION,
+    downloadUrl: bedKubeDownloadUrl(bed),
+    shaApiserver: sums["kube-apiserver"],
+    shaControllerManager: sums["kube-controller-manager"],
+    shaScheduler: sums["kube-scheduler"],
+    shaKubectl: sums.kubectl,
+  };
+}
