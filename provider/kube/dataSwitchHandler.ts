@@ -34,7 +34,7 @@ import { runHostStep } from "../common/hostStep";
 import { onEvery } from "../common/onEvery";
 import { containsUnknown, reveal } from "../common/secrets";
 import { downloadFile } from "../common/ssh";
-import { etcdClient, probeMember } from "../etcd/client";
+import { etcdClient, MemberProbe, probeMember } from "../etcd/client";
 import { waitForHealth } from "../etcd/healthWait";
 import { restoreCluster, RestoreError } from "../etcd/restoreHandler";
 
@@ -117,9 +117,8 @@ interface Snapshot {
 }
 
 /** A snapshot of `etcd`, taken on one of its members and brought here (sha256 checked). */
-async function takeSnapshot(ctx: Context, i: Inputs, etcd: DataSwitchEtcd, dir: string): Promise<Snapshot> {
+async function takeSnapshot(ctx: Context, i: Inputs, etcd: DataSwitchEtcd, probes: MemberProbe[], dir: string): Promise<Snapshot> {
   // Only members that answer now (a wiped or stopped etcd would keep etcdctl waiting a minute each).
-  const probes = await Promise.all(etcd.members.map((m) => probeMember(m.clientUrls[0], etcd.adminTls)));
   const problems = probes.flatMap((p, k) => (p.ok ? [] : [`${etcd.members[k].name}: ${p.error}`]));
   for (const m of etcd.members.filter((_, k) => probes[k].ok)) {
     try {
@@ -227,7 +226,7 @@ async function transition(ctx: Context, t: Transition, olds: Recorded | undefine
     let snap: Snapshot | undefined;
     if (running.length || t.kind === "switch") {
       try {
-        snap = await takeSnapshot(ctx, i, current, dir);
+        snap = await takeSnapshot(ctx, i, current, heads, dir);
         state = await saveState(ctx, i, snap, n, reason, current.id);
         await say(`state ${state.name} saved on ${i.hosts.map((h) => h.name).join(", ")}`);
       } catch (e) {
