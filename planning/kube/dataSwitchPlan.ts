@@ -116,6 +116,7 @@ export function transitionSteps(t: Transition, news: Switchable, running: boolea
   }
   steps.push(
     `restore ${t.to} from ${data} on every member: a new cluster token, revisions bumped and marked compacted (watchers get "too old resource version" and relist); each member's earlier data archived, never deleted`,
+    `drop the restored apiserver endpoint leases (each apiserver writes its own on start) and write every Kubernetes object again, unchanged, so each resourceVersion is above any a client saw (lease-bound keys such as Events are left to expire)`,
   );
   if (t.kind === "switch")
     steps.push(`on any failure so far: start the components again on ${t.from}, unchanged; the error says what failed`);

@@ -21,10 +21,11 @@ export function preloadEtcdClient(): void {
 }
 
 /** A client with no retries of its own (callers decide how long to wait) and a deadline per call. */
-export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000): Etcd3 {
+export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000, maxReceiveBytes?: number): Etcd3 {
   const { Etcd3, noop } = load();
   return new Etcd3({
     hosts: endpoints,
+    ...(maxReceiveBytes ? { grpcOptions: { "grpc.max_receive_message_length": maxReceiveBytes } } : {}),
     credentials: {
       rootCertificate: Buffer.from(tls.caCertPem),
       certChain: Buffer.from(tls.certPem),

@@ -7,7 +7,8 @@
 //   2. the control-plane components stop on every host (writes stop);
 //   3. a state is saved: a snapshot of the etcd the apiservers used, sha256-checked, kept with each
 //      host's /etc/kubernetes on every control-plane host;
-//   4. the target is restored on every member (the one restore path, restoreCluster);
+//   4. the target is restored on every member (the one restore path, restoreCluster), and every
+//      object written again so its resourceVersion is above any a client saw (renewVersions.ts);
 //   5. the new `epoch` output makes every KubeControlPlaneMember restart its components on the
 //      target, one host at a time (their files and units, with the new etcd flags, are written after
 //      this resource). A failure in 1–4 of a switch starts the components again, unchanged, on the
@@ -37,6 +38,7 @@ import { downloadFile } from "../common/ssh";
 import { etcdClient, MemberProbe, probeMember } from "../etcd/client";
 import { waitForHealth } from "../etcd/healthWait";
 import { restoreCluster, RestoreError } from "../etcd/restoreHandler";
+import { dropEndpointLeases, renewObjectVersions } from "./renewVersions";
 
 type Inputs = DataSwitchInputs;
 type Outputs = DataSwitchOutputs;
@@ -260,15 +262,27 @@ async function transition(ctx: Context, t: Transition, olds: Recorded | undefine
       { identityToken: i.etcd.token },
     );
     if (state) state = { ...state, etcdArchives: restored.archives };
+    const targetUrls = i.etcd.members.map((m) => m.clientUrls[0]);
+    const dropped = await dropEndpointLeases(targetUrls, i.etcd.adminTls).catch((e: Error) => {
+      throw new Error(`deleting the restored apiserver endpoint leases on ${t.to} failed: ${e.message}`);
+    });
+    await say(
+      `${dropped} apiserver endpoint lease(s) of the restored data deleted (each apiserver writes its own on start); writing every object again so each resourceVersion is above ${restored.revision}`,
+    );
+    const renewed = await renewObjectVersions(targetUrls, i.etcd.adminTls, say).catch((e: Error) => {
+      throw new Error(`writing the objects again on ${t.to} failed: ${e.message}`);
+    });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const line = `${t.kind}${t.kind === "switch" ? ` from ${t.from}` : ""} onto ${t.to}: revision ${restored.snapshotRevision} → ${restored.revision} (highest before ${highest}), new cluster ID ${restored.clusterId}, ${seconds} s; the components restart on it one host at a time next`;
+    const line =
+      `${t.kind}${t.kind === "switch" ? ` from ${t.from}` : ""} onto ${t.to}: revision ${restored.snapshotRevision} → ${renewed.revision || restored.revision} (highest before ${highest}), ` +
+      `${renewed.keys} objects written again in ${renewed.seconds.toFixed(1)} s (${renewed.leased} lease-bound keys left to expire), new cluster ID ${restored.clusterId}, ${seconds} s; the components restart on it one host at a time next`;
     await say(line);
     return {
       epoch: `${t.kind}-${n}-${randomBytes(3).toString("hex")}`,
       current: t.to,
       states: state ? [...states, state] : states,
       lastTransition: line,
-      revision: restored.revision,
+      revision: String(renewed.revision || restored.revision),
     };
   } catch (e) {
     const err = e as Error;

@@ -141,16 +141,17 @@ describe("a saved state comes back only onto a control plane it fits", () => {
 });
 
 describe("what preview says", () => {
-  it("a switch from stacked: checks, stop, state, restore, the way back, restart, the stacked etcd archived", () => {
+  it("a switch from stacked: checks, stop, state, restore, objects written again, the way back, restart, the stacked etcd archived", () => {
     const news = { ...base, etcd: etcd("external:etcd") };
     const steps = transitionSteps(transitionOf(base, news, []), news, true);
     expect(steps[0]).toMatch(/check that external:etcd is healthy, holds no Kubernetes data \(or allowOverwrite\)/);
     expect(steps[1]).toMatch(/stop kube-apiserver, kube-controller-manager and kube-scheduler on cp1, cp2 \(writes stop/);
     expect(steps[2]).toMatch(/save a state/);
     expect(steps[3]).toMatch(/restore external:etcd from a snapshot of stacked:cp-etcd .* revisions bumped and marked compacted/);
-    expect(steps[4]).toMatch(/on any failure so far: start the components again on stacked:cp-etcd, unchanged/);
-    expect(steps[5]).toMatch(/rewrite the apiservers' etcd flags and certificates for external:etcd/);
-    expect(steps[6]).toMatch(/remove the stacked etcd cp-etcd \(its data dirs archived, not wiped\)/);
+    expect(steps[4]).toMatch(/write every Kubernetes object again, unchanged, so each resourceVersion is above any a client saw/);
+    expect(steps[5]).toMatch(/on any failure so far: start the components again on stacked:cp-etcd, unchanged/);
+    expect(steps[6]).toMatch(/rewrite the apiservers' etcd flags and certificates for external:etcd/);
+    expect(steps[7]).toMatch(/remove the stacked etcd cp-etcd \(its data dirs archived, not wiped\)/);
   });
   it("a restore on a new control plane (a clone) has nothing to stop", () => {
     const news = { ...base, restore: { generation: 1, source: { file: "/s.db" } } };
