@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds, or reuses from the cache, everything the tests need that is not an npm package:
 #   - the pulumi CLI and language hosts (nodejs, python, yaml), built from the Go module proxy;
-#   - etcd/etcdctl/etcdutl for every version in toolchain/versions.env, packaged exactly like
-#     etcd's release tarballs (etcd-vX.Y.Z-linux-amd64.tar.gz holding etcd-vX.Y.Z-linux-amd64/)
-#     with a SHA256SUMS file, so the package's real download-and-verify path is what tests use;
+#   - etcd/etcdctl/etcdutl for every version in toolchain/versions.env (ETCD_VERSIONS; of those in
+#     ETCD_SERVER_ONLY_VERSIONS only etcd, with a same-minor version's etcdctl/etcdutl), packaged
+#     exactly like etcd's release tarballs (etcd-vX.Y.Z-linux-amd64.tar.gz holding
+#     etcd-vX.Y.Z-linux-amd64/) with a SHA256SUMS file, so the package's real download-and-verify path
+#     is what tests use; ETCD_PATH_VERSION's go on the bin directory;
 #   - kube-apiserver, kube-controller-manager, kube-scheduler and kubectl for every version in
 #     KUBE_VERSIONS (PULUMI_ETCD_KUBE_VERSIONS="1.37.2" builds fewer; "" none), built from the Go module
 #     k8s.io/kubernetes and laid out like dl.k8s.io (dist/kube/release/vX.Y.Z/bin/linux/amd64/NAME and
@@ -128,15 +130,52 @@ EOF
   stamp "$key" "$bin/pulumi-language-yaml"
 }
 
+# etcd_server_only VERSION: true when only the etcd server of VERSION is built (ETCD_SERVER_ONLY_VERSIONS).
+etcd_server_only() { [[ " $ETCD_SERVER_ONLY_VERSIONS " == *" $1 "* ]]; }
+
+# etcd_tools_version VERSION: the version whose etcdctl and etcdutl go into VERSION's tarball: VERSION
+# itself, or for a server-only version the newest fully built version of the same minor.
+etcd_tools_version() {
+  local v=$1 w tools
+  if ! etcd_server_only "$v"; then
+    printf '%s\n' "$v"
+    return
+  fi
+  tools=$(for w in $ETCD_VERSIONS; do
+    if [[ ${w%.*} == "${v%.*}" ]] && ! etcd_server_only "$w"; then printf '%s\n' "$w"; fi
+  done | sort -V | tail -n 1)
+  [[ -n $tools ]] || die "etcd $v is server-only (ETCD_SERVER_ONLY_VERSIONS) but ETCD_VERSIONS has no fully built ${v%.*}.x"
+  printf '%s\n' "$tools"
+}
+
+check_etcd_versions() {
+  local v
+  for v in $ETCD_SERVER_ONLY_VERSIONS; do
+    [[ " $ETCD_VERSIONS " == *" $v "* ]] || die "ETCD_SERVER_ONLY_VERSIONS: $v is not in ETCD_VERSIONS ($ETCD_VERSIONS)"
+    etcd_tools_version "$v" >/dev/null
+  done
+  if [[ " $ETCD_VERSIONS " != *" $ETCD_PATH_VERSION "* ]] || etcd_server_only "$ETCD_PATH_VERSION"; then
+    die "ETCD_PATH_VERSION $ETCD_PATH_VERSION must be a fully built version of ETCD_VERSIONS ($ETCD_VERSIONS)"
+  fi
+}
+
 # build_etcd VERSION: etcd, etcdctl, etcdutl from go.etcd.io/etcd/*/v3@vVERSION, packaged as a
-# release tarball.
+# release tarball. A server-only version builds etcd alone and takes etcdctl and etcdutl from the
+# tarball of its tools version (built before it: main builds the server-only versions last).
 build_etcd() {
-  local v=$1 name="etcd-v$1-linux-amd64" key="etcd-v$1" dir="$src/etcd-$1" tool
-  local tarball="$dist/$name.tar.gz"
+  local v=$1 name="etcd-v$1-linux-amd64" key="etcd-v$1" dir="$src/etcd-$1" tool tools started=$SECONDS
+  local tarball="$dist/$name.tar.gz" stage="$dir/stage/etcd-v$1-linux-amd64"
+  tools=$(etcd_tools_version "$v")
+  [[ $tools == "$v" ]] || key+=" server-only tools-v$tools"
   if fresh "$key" "$tarball"; then log "etcd v$v: cached"; return; fi
-  log "etcd v$v: building etcd, etcdctl, etcdutl from go.etcd.io/etcd"
   wrapper_module "$dir" 1.24
-  cat >>"$dir/go.mod" <<EOF
+  mkdir -p "$stage" "$dir/cmd/etcd"
+  # etcd's own main.go lives in the repository's root module, which the proxy does not serve as a
+  # library; this is the same one-line program.
+  printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' >"$dir/cmd/etcd/main.go"
+  if [[ $tools == "$v" ]]; then
+    log "etcd v$v: building etcd, etcdctl, etcdutl from go.etcd.io/etcd"
+    cat >>"$dir/go.mod" <<EOF
 
 require (
 	go.etcd.io/etcd/server/v3 v$v
@@ -144,35 +183,41 @@ require (
 	go.etcd.io/etcd/etcdutl/v3 v$v
 )
 EOF
-  # etcd's own main.go lives in the repository's root module, which the proxy does not serve as a
-  # library; this is the same one-line program.
-  mkdir -p "$dir/cmd/etcd"
-  printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' >"$dir/cmd/etcd/main.go"
-  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "go.etcd.io/etcd/etcdctl/v3"\n\t_ "go.etcd.io/etcd/etcdutl/v3"\n)\n' >"$dir/tools.go"
-  local stage="$dir/stage/$name"
-  mkdir -p "$stage"
-  tidy_and_build "$dir" "$stage/etcd" ./cmd/etcd
-  for tool in etcdctl etcdutl; do tidy_and_build "$dir" "$stage/$tool" "go.etcd.io/etcd/$tool/v3"; done
-  printf 'etcd v%s built from the Go module proxy by pulumi-etcd scripts/toolchain.sh\n' "$v" >"$stage/README.md"
+    printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "go.etcd.io/etcd/etcdctl/v3"\n\t_ "go.etcd.io/etcd/etcdutl/v3"\n)\n' >"$dir/tools.go"
+    tidy_and_build "$dir" "$stage/etcd" ./cmd/etcd
+    for tool in etcdctl etcdutl; do tidy_and_build "$dir" "$stage/$tool" "go.etcd.io/etcd/$tool/v3"; done
+    printf 'etcd v%s built from the Go module proxy by pulumi-etcd scripts/toolchain.sh\n' "$v" >"$stage/README.md"
+  else
+    log "etcd v$v: building the etcd server only from go.etcd.io/etcd (etcdctl and etcdutl: v$tools's)"
+    printf '\nrequire go.etcd.io/etcd/server/v3 v%s\n' "$v" >>"$dir/go.mod"
+    tidy_and_build "$dir" "$stage/etcd" ./cmd/etcd
+    tar -xzf "$dist/etcd-v$tools-linux-amd64.tar.gz" -C "$stage" --strip-components=1 \
+      "etcd-v$tools-linux-amd64/etcdctl" "etcd-v$tools-linux-amd64/etcdutl"
+    printf '%s\n' "etcd v$v built from the Go module proxy by pulumi-etcd scripts/toolchain.sh." \
+      "Only the etcd server is v$v: etcdctl and etcdutl are v$tools's (the newest ${v%.*}.x built), to save build time." \
+      >"$stage/README.md"
+  fi
   # Deterministic archive: same inputs, same bytes, same checksum.
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$dir/stage" -cf - "$name" | gzip -n >"$tarball.tmp"
   mv "$tarball.tmp" "$tarball"
   stamp "$key" "$tarball"
+  log "etcd v$v: built in $((SECONDS - started)) s"
 }
 
 write_checksums() {
   (cd "$dist" && sha256sum etcd-v*-linux-amd64.tar.gz >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
 }
 
-# Unpack each version once (the tests run these), and put the newest on PATH (etcdctl against the bed).
+# Unpack each version once (the tests run these), and put ETCD_PATH_VERSION's etcd, etcdctl and etcdutl
+# on the bin directory (etcdctl against the bed's 3.6 clusters).
 unpack_etcd() {
-  local v tool newest=${ETCD_VERSIONS%% *}
+  local v tool
   for v in $ETCD_VERSIONS; do
     rm -rf "$cache/etcd/$v"
     mkdir -p "$cache/etcd/$v"
     tar -xzf "$dist/etcd-v$v-linux-amd64.tar.gz" -C "$cache/etcd/$v" --strip-components=1
   done
-  for tool in etcd etcdctl etcdutl; do ln -sfn "$cache/etcd/$newest/$tool" "$bin/$tool"; done
+  for tool in etcd etcdctl etcdutl; do ln -sfn "$cache/etcd/$ETCD_PATH_VERSION/$tool" "$bin/$tool"; done
 }
 
 # Kubernetes: the versions to build, newest first; PULUMI_ETCD_KUBE_VERSIONS picks a subset.
@@ -292,9 +337,12 @@ report() {
 main() {
   local started=$SECONDS v
   select_kube_versions
+  check_etcd_versions
   build_pulumi_cli
   build_language_hosts
-  for v in $ETCD_VERSIONS; do build_etcd "$v"; done
+  # Fully built versions first: a server-only version takes etcdctl and etcdutl from one of them.
+  for v in $ETCD_VERSIONS; do if ! etcd_server_only "$v"; then build_etcd "$v"; fi; done
+  for v in $ETCD_VERSIONS; do if etcd_server_only "$v"; then build_etcd "$v"; fi; done
   write_checksums
   unpack_etcd
   for v in "${kube_selected[@]}"; do build_kube "$v"; done
