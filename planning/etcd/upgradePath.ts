@@ -19,6 +19,8 @@ export interface MinorHop {
   reasons: MinimumReason[];
   /** etcd's upgrade guide for the hop. */
   guide: string;
+  /** etcd's guide for going back down the hop. */
+  downgradeGuide: string;
   /** What to check before the first member runs the new minor. */
   checks: string[];
 }
@@ -51,6 +53,7 @@ export const MINOR_HOPS: MinorHop[] = [
       },
     ],
     guide: "https://etcd.io/docs/v3.6/upgrades/upgrade_3_6/",
+    downgradeGuide: "https://etcd.io/docs/v3.6/downgrades/downgrade_3_6/",
     checks: [
       "run `etcdutl check v2store` (etcdutl 3.5.32 or later) on every member: etcd 3.6 does not start while the v2 store or the WAL holds custom v2 data",
     ],
@@ -67,6 +70,7 @@ export const MINOR_HOPS: MinorHop[] = [
       },
     ],
     guide: "https://etcd.io/docs/v3.7/upgrades/upgrade_3_7/",
+    downgradeGuide: "https://etcd.io/docs/v3.7/downgrades/downgrade_3_7/",
     checks: ["etcd 3.7 has no --experimental-* flags: the package writes their 3.6 names or feature gates for 3.7 members"],
   },
 ];

@@ -26,6 +26,7 @@ describe("MINOR_HOPS", () => {
         for (const l of r.links) expect(l).toMatch(/^([\w.-]+\/[\w.-]+#\d+|https:\/\/\S+)$/);
       }
       expect(hop.guide).toMatch(new RegExp(`^https://etcd\\.io/docs/v${hop.to.replace(".", "\\.")}/upgrades/`));
+      expect(hop.downgradeGuide).toBe(`https://etcd.io/docs/v${hop.to}/downgrades/downgrade_${hop.to.replace(".", "_")}/`);
     },
   );
 
