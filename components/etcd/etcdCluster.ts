@@ -33,7 +33,7 @@ export interface EtcdClusterMember {
 export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   /** The members: 1, 3 or 5 (each on its own host). */
   members: EtcdClusterMember[];
-  /** etcd version (3.5.3+ or 3.6.x); default the newest the package pins a checksum for. */
+  /** etcd version (3.5.3+, 3.6.x or 3.7.x); default 3.6.9. */
   version?: string;
   /**
    * The CA: an EtcdCA (TypeScript), or a CA certificate and key, such as an EtcdCA's certPem and

@@ -61,7 +61,7 @@ export interface KubeExternalEtcd {
 
 /** An etcd member on each control-plane host, created with the control plane. */
 export interface KubeStackedEtcd {
-  /** etcd version; default the newest the package pins a checksum for. */
+  /** etcd version (3.5.3+, 3.6.x or 3.7.x); default 3.6.9. */
   version?: string;
   /** sha256 of the etcd release tarball. */
   sha256?: string;

@@ -2,10 +2,11 @@
 // fails `pulumi preview` before any host is touched. Values not known yet (outputs of other
 // resources) are passed as undefined and checked later, when they are known.
 import { canonicalAddress, isDnsName, isIpAddress } from "../common/addresses";
-import { MANAGED_KEYS, Tuning } from "./etcdConfig";
+import { MANAGED_KEYS, snapshotCatchupKey, Tuning } from "./etcdConfig";
+import { extraFlagFindings } from "./flagNames";
 import { memberNameProblem } from "./names";
 import { portProblems, Ports } from "./ports";
-import { versionProblem } from "./versions";
+import { normalize, supportProblem, versionProblem } from "./versions";
 
 export interface MemberSpec {
   name?: string;
@@ -82,6 +83,13 @@ export function validateCluster(spec: ClusterSpec): Findings {
   } else if (spec.dataDir?.split("/").some((seg) => seg === ".." || seg === "."))
     errors.push(`dataDir must not contain '.' or '..' segments`);
   if (spec.tuning) errors.push(...tuningProblems(spec.tuning));
+  if (spec.tuning?.extraFlags && spec.version !== undefined && !supportProblem(spec.version)) {
+    const version = normalize(spec.version);
+    const typed = spec.tuning.snapshotCatchupEntries === undefined ? [] : [snapshotCatchupKey(version)];
+    const flags = extraFlagFindings(version, spec.tuning.extraFlags, typed);
+    errors.push(...flags.errors);
+    warnings.push(...flags.warnings);
+  }
   return { errors, warnings };
 }
 

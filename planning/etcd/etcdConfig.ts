@@ -1,6 +1,7 @@
 // What goes on a member's host: its etcd config file and systemd unit, rendered from the inputs.
 // Pure functions, so the exact files are unit-tested and their changes show up in `pulumi preview`.
 import { httpsUrl, isIpAddress, isIPv6 } from "../common/addresses";
+import { extraFlagEntries } from "./flagNames";
 import { Ports } from "./ports";
 
 /** etcd's tuning knobs; anything left out keeps etcd's own default. */
@@ -109,6 +110,15 @@ function yamlScalar(v: string): string {
   return /^(-?\d+(\.\d+)?|true|false)$/.test(v) ? v : yamlString(v);
 }
 
+/**
+ * The key snapshotCatchupEntries is written under: 3.6 renamed the experimental flag. etcd 3.5's config
+ * file knows it only as experimental-snapshot-catch-up-entries (its struct tag) and ignores this key;
+ * correcting it restarts every 3.5 member that sets it, so that is left to a deliberate change.
+ */
+export function snapshotCatchupKey(version: string): string {
+  return version.startsWith("3.5.") ? "experimental-snapshot-catchup-entries" : "snapshot-catchup-entries";
+}
+
 export function renderConfig(m: MemberLayout, boot: Bootstrap, tuning: Tuning = {}): string {
   const listen = listenHosts(m.addresses);
   // A wildcard already covers 127.0.0.1, and etcd fails to start ("address already in use") when asked for both.
@@ -149,13 +159,10 @@ export function renderConfig(m: MemberLayout, boot: Bootstrap, tuning: Tuning = 
   opt("election-timeout", tuning.electionTimeoutMs);
   opt("quota-backend-bytes", tuning.quotaBackendBytes);
   opt("snapshot-count", tuning.snapshotCount);
-  // 3.6 renamed the experimental flag.
-  opt(m.version.startsWith("3.5.") ? "experimental-snapshot-catchup-entries" : "snapshot-catchup-entries", tuning.snapshotCatchupEntries);
+  opt(snapshotCatchupKey(m.version), tuning.snapshotCatchupEntries);
   opt("auto-compaction-mode", tuning.autoCompactionMode);
   opt("auto-compaction-retention", tuning.autoCompactionRetention);
-  for (const [k, v] of Object.entries(tuning.extraFlags ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`${k}: ${yamlScalar(v)}`);
-  }
+  for (const [k, v] of extraFlagEntries(m.version, tuning.extraFlags ?? {})) lines.push(`${k}: ${yamlScalar(v)}`);
   return lines.join("\n") + "\n";
 }
 

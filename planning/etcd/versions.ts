@@ -4,7 +4,8 @@ import { RELEASE_CHECKSUMS } from "./releaseChecksums";
 export const ARCHES = ["amd64", "arm64"] as const;
 export type Arch = (typeof ARCHES)[number];
 
-// The newest version with a pinned checksum.
+// The version of a cluster that names none. Changing it would upgrade every such cluster on its next
+// `pulumi up`, so it moves only together with a guard that keeps existing clusters on their version.
 export const DEFAULT_VERSION = "3.6.9";
 export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download/v{version}/etcd-v{version}-linux-{arch}.tar.gz";
 
@@ -19,29 +20,84 @@ export function parseVersion(v: string): Version | undefined {
   return m ? { major: +m[1], minor: +m[2], patch: +m[3] } : undefined;
 }
 
-/** The reason a version cannot be installed, or undefined when it can. */
-export function versionProblem(version: string, userSha256?: string): string | undefined {
+export function normalize(version: string): string {
+  return version.replace(/^v/, "");
+}
+
+/** "3.6" for "3.6.16" (or "v3.6.16"); undefined for what is not a release version. */
+export function minorOf(version: string): string | undefined {
+  const v = parseVersion(version);
+  return v ? `${v.major}.${v.minor}` : undefined;
+}
+
+/** Negative when a is older than b, 0 when equal, positive when newer; both must be release versions. */
+export function compareVersions(a: string, b: string): number {
+  const x = parseVersion(a)!;
+  const y = parseVersion(b)!;
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+}
+
+/** The minors the package renders configs for, each from its oldest installable patch. */
+export const SUPPORTED_MINORS: { minor: string; oldestPatch: number; why?: string }[] = [
+  { minor: "3.5", oldestPatch: 3, why: "has a known data-inconsistency bug (etcd-io/etcd#13766)" },
+  { minor: "3.6", oldestPatch: 0 },
+  { minor: "3.7", oldestPatch: 0 },
+];
+
+/** Why a version is outside what the package supports (whatever its checksum), or undefined. */
+export function supportProblem(version: string): string | undefined {
   const v = parseVersion(version);
   if (!v) return `version ${JSON.stringify(version)} is not an etcd release version like "3.6.16"`;
-  const supported = `supported: 3.5.3 and later 3.5.x, 3.6.x`;
-  if (v.major !== 3 || (v.minor !== 5 && v.minor !== 6)) return `etcd ${version} is not supported (${supported})`;
-  // 3.5.0-3.5.2 can lose writes on a crash (etcd-io/etcd#13766).
-  if (v.minor === 5 && v.patch < 3) return `etcd ${version} has a known data-inconsistency bug (etcd-io/etcd#13766); use 3.5.3 or later`;
+  const supported = SUPPORTED_MINORS.map((s) => (s.oldestPatch ? `${s.minor}.${s.oldestPatch} and later ${s.minor}.x` : `${s.minor}.x`));
+  const minor = SUPPORTED_MINORS.find((s) => s.minor === minorOf(version));
+  if (!minor) return `etcd ${version} is not supported (supported: ${supported.join(", ")})`;
+  // 3.5.0-3.5.2 can lose writes on a crash.
+  if (v.patch < minor.oldestPatch) return `etcd ${version} ${minor.why}; use ${minor.minor}.${minor.oldestPatch} or later`;
+  return undefined;
+}
+
+/** The reason a version cannot be installed, or undefined when it can. */
+export function versionProblem(version: string, userSha256?: string): string | undefined {
+  const unsupported = supportProblem(version);
+  if (unsupported) return unsupported;
   if (userSha256 === undefined && !RELEASE_CHECKSUMS[normalize(version)]) {
-    const pinned = Object.keys(RELEASE_CHECKSUMS).join(", ");
-    return `the package pins no checksum for etcd ${version} (pinned: ${pinned}); give the release tarball's sha256 as \`sha256\``;
+    return `the package pins no checksum for etcd ${version} (pinned: ${pinnedSummary()}); give the release tarball's sha256 as \`sha256\``;
   }
   if (userSha256 !== undefined && !/^[0-9a-f]{64}$/.test(userSha256)) return `sha256 must be 64 lowercase hex digits`;
   return undefined;
 }
 
-export function normalize(version: string): string {
-  return version.replace(/^v/, "");
+/** The versions with pinned checksums, newest first. */
+export function pinnedVersions(): string[] {
+  return Object.keys(RELEASE_CHECKSUMS).sort((a, b) => compareVersions(b, a));
+}
+
+/** The newest pinned version, of one minor ("3.5") or of all. */
+export function newestPinned(minor?: string): string | undefined {
+  return pinnedVersions().find((v) => minor === undefined || minorOf(v) === minor);
+}
+
+/**
+ * What DEFAULT_VERSION should become once existing clusters are guarded against a default change:
+ * the newest release the package pins a checksum for (so it installs without a `sha256`).
+ */
+export const RECOMMENDED_DEFAULT_VERSION = newestPinned()!;
+
+/** The pinned versions as runs of consecutive patches, oldest first: "3.5.3-3.5.33, 3.6.0-3.6.14". */
+export function pinnedSummary(): string {
+  const runs: string[][] = [];
+  for (const v of pinnedVersions().reverse()) {
+    const run = runs[runs.length - 1];
+    const prev = run?.[run.length - 1];
+    if (prev && minorOf(prev) === minorOf(v) && parseVersion(v)!.patch === parseVersion(prev)!.patch + 1) run.push(v);
+    else runs.push([v]);
+  }
+  return runs.map((r) => (r.length > 1 ? `${r[0]}-${r[r.length - 1]}` : r[0])).join(", ");
 }
 
 /** Checksum per architecture: the user's (for whatever architecture the host has) or the pinned ones. */
 export function checksumsFor(version: string, userSha256?: string): Record<Arch, string> {
   if (userSha256) return { amd64: userSha256, arm64: userSha256 };
-  const pinned = RELEASE_CHECKSUMS[normalize(version)] ?? {};
-  return { amd64: pinned.amd64 ?? "", arm64: pinned.arm64 ?? "" };
+  const pinned = RELEASE_CHECKSUMS[normalize(version)];
+  return { amd64: pinned?.amd64 ?? "", arm64: pinned?.arm64 ?? "" };
 }

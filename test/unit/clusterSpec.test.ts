@@ -80,7 +80,7 @@ describe("validateCluster", () => {
   });
 
   it("refuses an unsupported version", () => {
-    expect(errorsWith({ version: "3.4.23" })).toEqual(["etcd 3.4.23 is not supported (supported: 3.5.3 and later 3.5.x, 3.6.x)"]);
+    expect(errorsWith({ version: "3.4.23" })).toEqual(["etcd 3.4.23 is not supported (supported: 3.5.3 and later 3.5.x, 3.6.x, 3.7.x)"]);
   });
 
   it("passes the sha256 on to the version check", () => {

@@ -1,12 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { RELEASE_CHECKSUMS } from "../../planning/etcd/releaseChecksums";
-import { checksumsFor, DEFAULT_VERSION, normalize, parseVersion, versionProblem } from "../../planning/etcd/versions";
+import { CHECKSUM_SOURCES, RELEASE_CHECKSUMS } from "../../planning/etcd/releaseChecksums";
+import {
+  checksumsFor,
+  compareVersions,
+  DEFAULT_VERSION,
+  minorOf,
+  newestPinned,
+  normalize,
+  parseVersion,
+  pinnedSummary,
+  pinnedVersions,
+  RECOMMENDED_DEFAULT_VERSION,
+  supportProblem,
+  versionProblem,
+} from "../../planning/etcd/versions";
 
 const SHA = "0123456789abcdef".repeat(4);
 
 describe("versionProblem", () => {
-  it.each(["3.4.23", "3.7.0", "2.3.8", "4.0.0"])("refuses the unsupported version %s", (v) => {
-    expect(versionProblem(v, SHA)).toBe(`etcd ${v} is not supported (supported: 3.5.3 and later 3.5.x, 3.6.x)`);
+  it.each(["3.4.23", "3.8.0", "2.3.8", "4.0.0"])("refuses the unsupported version %s", (v) => {
+    expect(versionProblem(v, SHA)).toBe(`etcd ${v} is not supported (supported: 3.5.3 and later 3.5.x, 3.6.x, 3.7.x)`);
+  });
+  it.each(["3.5.3", "3.5.35", "3.6.0", "3.6.16", "3.7.0", "3.7.3"])("supports %s", (v) => {
+    expect(supportProblem(v)).toBeUndefined();
+    expect(versionProblem(v, SHA)).toBeUndefined();
   });
   it.each(["3.6", "latest", "3.6.9-rc.0", "", " 3.6.9"])("refuses %j as not a release version", (v) => {
     expect(versionProblem(v)).toBe(`version ${JSON.stringify(v)} is not an etcd release version like "3.6.16"`);
@@ -32,13 +49,13 @@ describe("versionProblem", () => {
     expect(RELEASE_CHECKSUMS["3.6.16"]).toBeUndefined();
     const problem = versionProblem("3.6.16");
     expect(problem).toContain("the package pins no checksum for etcd 3.6.16");
-    expect(problem).toContain("3.6.9");
+    expect(problem).toContain(`(pinned: ${pinnedSummary()})`);
     expect(problem).toContain("give the release tarball's sha256 as `sha256`");
-    expect(versionProblem("3.5.3")).toContain("pins no checksum for etcd 3.5.3");
+    expect(versionProblem("3.7.3")).toContain("pins no checksum for etcd 3.7.3");
   });
   it("accepts an unpinned version with a 64-hex sha256", () => {
     expect(versionProblem("3.6.16", SHA)).toBeUndefined();
-    expect(versionProblem("3.5.3", SHA)).toBeUndefined();
+    expect(versionProblem("3.7.3", SHA)).toBeUndefined();
   });
   it.each([SHA.toUpperCase(), SHA.slice(1), `${SHA}0`, `${SHA.slice(1)}g`, ""])("rejects the sha256 %j", (sha) => {
     expect(versionProblem("3.6.16", sha)).toBe("sha256 must be 64 lowercase hex digits");
@@ -60,5 +77,67 @@ describe("checksumsFor", () => {
   });
   it("gives empty checksums when nothing is known (the install then refuses)", () => {
     expect(checksumsFor("3.6.16")).toEqual({ amd64: "", arm64: "" });
+  });
+});
+
+describe("pinned checksums", () => {
+  it("names a source for every pin, with two distinct 64-hex checksums of a supported version", () => {
+    const sources = Object.values(CHECKSUM_SOURCES) as string[];
+    for (const [v, pin] of Object.entries(RELEASE_CHECKSUMS)) {
+      expect(supportProblem(v), v).toBeUndefined();
+      expect(pin.amd64, v).toMatch(/^[0-9a-f]{64}$/);
+      expect(pin.arm64, v).toMatch(/^[0-9a-f]{64}$/);
+      expect(pin.amd64, v).not.toBe(pin.arm64);
+      expect(sources, v).toContain(pin.source);
+    }
+    for (const s of sources) expect(s).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40} \S+$/);
+  });
+  it("never pins one checksum for two versions", () => {
+    const sums = Object.values(RELEASE_CHECKSUMS).flatMap((p) => [p.amd64, p.arm64]);
+    expect(new Set(sums).size).toBe(sums.length);
+  });
+  it("lists the pinned versions newest first and summarizes them as runs", () => {
+    const list = pinnedVersions();
+    expect(new Set(list)).toEqual(new Set(Object.keys(RELEASE_CHECKSUMS)));
+    for (let i = 1; i < list.length; i++) expect(compareVersions(list[i - 1], list[i])).toBeGreaterThan(0);
+    // Every pinned version falls in exactly one run of the summary, and nothing else does.
+    const runs = pinnedSummary()
+      .split(", ")
+      .map((r) => r.split("-"));
+    const inRun = (v: string) =>
+      runs.filter(([a, b = a]) => minorOf(a) === minorOf(v) && compareVersions(v, a) >= 0 && compareVersions(v, b) <= 0);
+    for (const v of list) expect(inRun(v), v).toHaveLength(1);
+    for (const [a, b = a] of runs) {
+      const span = parseVersion(b)!.patch - parseVersion(a)!.patch + 1;
+      expect(list.filter((v) => inRun(v)[0]?.[0] === a)).toHaveLength(span);
+    }
+  });
+  it("recommends the newest pinned version as the next default, and keeps the current default", () => {
+    expect(DEFAULT_VERSION).toBe("3.6.9");
+    expect(RELEASE_CHECKSUMS[RECOMMENDED_DEFAULT_VERSION]).toBeDefined();
+    for (const v of Object.keys(RELEASE_CHECKSUMS)) expect(compareVersions(v, RECOMMENDED_DEFAULT_VERSION)).toBeLessThanOrEqual(0);
+    for (const minor of ["3.5", "3.6"]) {
+      const newest = newestPinned(minor)!;
+      expect(minorOf(newest)).toBe(minor);
+      for (const v of Object.keys(RELEASE_CHECKSUMS).filter((v) => minorOf(v) === minor))
+        expect(compareVersions(v, newest)).toBeLessThanOrEqual(0);
+    }
+    expect(newestPinned("3.4")).toBeUndefined();
+  });
+});
+
+describe("compareVersions and minorOf", () => {
+  it.each([
+    ["3.5.9", "3.5.10", -1],
+    ["3.6.0", "3.5.35", 1],
+    ["v3.6.2", "3.6.2", 0],
+    ["3.7.0", "4.0.0", -1],
+  ])("orders %s against %s", (a, b, sign) => {
+    expect(Math.sign(compareVersions(a, b))).toBe(sign);
+    expect(Math.sign(compareVersions(b, a))).toBe(-sign || 0);
+  });
+  it("gives the minor of a release version only", () => {
+    expect(minorOf("v3.7.3")).toBe("3.7");
+    expect(minorOf("3.7")).toBeUndefined();
   });
 });
