@@ -4,6 +4,7 @@
 // healthy cluster. Delete: refuse if quorum would be at risk, move leadership away, remove from
 // the membership, then stop etcd and archive its data (the host step is skipped with a warning when
 // the host is dead). Every membership change of a cluster runs alone (clusterRegistry.exclusive).
+import { versionChangeProblem } from "../../planning/etcd/versionChange";
 import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../planning/etcd/membershipPlan";
 import { Bootstrap as BootFacts } from "../../planning/etcd/etcdConfig";
 import { MemberInputs, MemberOutputs } from "../../planning/etcd/resourceTypes";
@@ -186,8 +187,15 @@ function strip(o: Record<string, unknown>, keys: string[]) {
 }
 
 export const memberResource: ResourceHandler = {
-  async check(news) {
+  async check(news, olds) {
     const i = reveal<Partial<Inputs>>(news);
+    // A running member's version change: one hop per up (planning/etcd/versionChange.ts).
+    const running = olds ? reveal<Partial<Inputs>>(olds).layout?.version : undefined;
+    const target = i.layout?.version;
+    if (typeof running === "string" && typeof target === "string") {
+      const problem = versionChangeProblem(running, target);
+      if (problem) return { inputs: news, failures: [{ property: "layout", reason: `${i.layout?.name ?? "member"}: ${problem}` }] };
+    }
     if (i.token && Array.isArray(i.clientUrls))
       clusterRegistry.declareEndpoints(
         i.token,
