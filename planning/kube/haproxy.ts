@@ -22,7 +22,9 @@ export function renderHaproxyConfig(s: HaproxySpec): string {
     "  log stdout format raw local0 notice",
     // No maxconn: haproxy derives it from the file-descriptor limit it is given (a fixed value
     // above what the limit allows makes it refuse to load).
-    "  stats socket /run/haproxy/admin.sock mode 660 level admin",
+    // expose-fd listeners: on a reload haproxy's master hands the listening sockets to the new
+    // worker (it adds -x itself), so no connection is refused while the backends change.
+    "  stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners",
     "",
     "defaults",
     "  mode tcp",
