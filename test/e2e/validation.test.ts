@@ -45,7 +45,7 @@ const rejected: [string, Record<string, unknown>, RegExp][] = [
   [
     "an unsupported version",
     { members: three, version: "3.4.23" },
-    /etcd 3\.4\.23 is not supported \(supported: 3\.5\.3 and later 3\.5\.x, 3\.6\.x\)/,
+    /etcd 3\.4\.23 is not supported \(supported: 3\.5\.3 and later 3\.5\.x, 3\.6\.x, 3\.7\.x\)/,
   ],
   [
     "a version without a pinned checksum and no sha256",
