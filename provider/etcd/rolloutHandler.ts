@@ -24,7 +24,7 @@ import { Context, ResourceHandler } from "../common/handler";
 import { runHostStep } from "../common/hostStep";
 import { onEvery } from "../common/onEvery";
 import { containsUnknown, reveal, sameValue } from "../common/secrets";
-import { activeAlarms, clusterVersion, listMembers, MemberProbe, probeMember } from "./client";
+import { activeAlarms, clusterVersion, etcdClient, listMembers, MemberProbe, probeMember } from "./client";
 import { clusterRegistry } from "./clusterRegistry";
 import { runEtcdService } from "./etcdService";
 import { moveLeader } from "./membership";
@@ -176,6 +176,53 @@ async function waitClusterVersion(i: Inputs, minor: string, timeoutMs = 120_000)
   throw new Error(`the cluster version did not reach ${minor} within ${timeoutMs / 1000} s (last seen ${seen})`);
 }
 
+async function snapshotIndex(m: RolloutMember): Promise<number> {
+  const r = await runHostStep(undefined, m.connection, { script: "etcd-snap-index", env: { PE_DATA_DIR: m.layout.dataDir } });
+  return Number(r.outputs.index);
+}
+
+/**
+ * etcd 3.7 cannot apply raft log entries written before the cluster ran 3.6 (it panics with
+ * "unmarshal should never fail" on a data dir that came from 3.5, measured with 3.5.35 → 3.6.16 →
+ * 3.7.3), and replays the log from the member's newest raft snapshot. So before 3.7, every member
+ * about to restart needs a snapshot taken on 3.6 after this point. A member takes one every
+ * snapshot-count entries: no-op writes to one key get there in seconds, without a restart.
+ */
+async function snapshotOn36(i: Inputs, members: RolloutMember[], say: (m: string) => Promise<void>): Promise<void> {
+  const probes = await probeAll(i);
+  const leader = leaderOf(i, probes);
+  const from = Number(probes[i.members.indexOf(leader!)]?.raftIndex ?? 0);
+  const pending = async () => {
+    const idx = await Promise.all(members.map(snapshotIndex));
+    return members.filter((_, k) => idx[k] <= from);
+  };
+  let left = await pending();
+  if (!left.length) return;
+  const count = i.tuning?.snapshotCount ?? 10_000;
+  await say(
+    `${left.map(nameOf).join(", ")} need a raft snapshot taken on 3.6 before 3.7 (3.7 cannot apply older log entries): writing no-op entries until each takes one (snapshot-count ${count})`,
+  );
+  const client = etcdClient(i.members.map(endpointOf), i.adminTls, 15_000);
+  const key = `/pulumi-etcd/${i.clusterName}/upgrade-snapshot-filler`;
+  const started = Date.now();
+  let written = 0;
+  try {
+    while (left.length && written < 2 * count + 2000 && Date.now() - started < 600_000) {
+      await Promise.all(Array.from({ length: 250 }, () => client.put(key).value("")));
+      written += 250;
+      if (written >= count && written % 1000 === 0) left = await pending();
+    }
+    await client.delete().key(key);
+  } finally {
+    client.close();
+  }
+  if (left.length)
+    throw new Error(
+      `${left.map(nameOf).join(", ")} took no raft snapshot after ${written} entries: not upgrading to 3.7 (nothing was restarted in this hop)`,
+    );
+  await say(`every member took a raft snapshot on 3.6 (${written} no-op entries, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
 async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: number): Promise<void> {
   const say = (m: string) => ctx.log(PHASE, i.clusterName, `hop ${n}/${total} ${hop.from} → ${hop.to}: ${m}`);
   const members = hop.order.map((name) => i.members.find((m) => nameOf(m) === name)!);
@@ -186,6 +233,7 @@ async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: numbe
   );
   if (installed.problems.length)
     throw new Error(`installing etcd ${hop.to} failed, nothing was restarted:\n  - ${installed.problems.join("\n  - ")}`);
+  if (minorOf(hop.from) === "3.6" && minorOf(hop.to) === "3.7") await snapshotOn36(i, members, say);
   // The leader as it is now goes last.
   const leader = leaderOf(i, await probeAll(i));
   const order = [...members.filter((m) => m !== leader), ...members.filter((m) => m === leader)];
@@ -270,7 +318,10 @@ async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefin
 
 export const rolloutResource: ResourceHandler = {
   async check(news, olds) {
-    if (!olds || containsUnknown(news.version) || containsUnknown(news.members)) return { inputs: news };
+    // At preview a member's joinedWith is unknown while its Member updates: only the names count here.
+    const names = reveal<Partial<Inputs>>(news).members?.map((m) => m?.layout?.name);
+    if (!olds || containsUnknown(news.version) || !names?.every((n) => typeof n === "string" && !containsUnknown(n)))
+      return { inputs: news };
     const problem = changeProblem(reveal<Partial<Inputs & Outputs>>(olds), reveal<Inputs>(news));
     return problem ? { inputs: news, failures: [{ property: "version", reason: problem }] } : { inputs: news };
   },
