@@ -14,6 +14,7 @@ import { healthGateResource } from "./etcd/healthGateHandler";
 import { hostScriptResource } from "./common/hostScriptHandler";
 import { memberResource } from "./etcd/memberHandler";
 import { restoreResource } from "./etcd/restoreHandler";
+import { rolloutResource } from "./etcd/rolloutHandler";
 import { dataSwitchResource } from "./kube/dataSwitchHandler";
 
 const handlers: Record<string, ResourceHandler> = {
@@ -24,6 +25,7 @@ const handlers: Record<string, ResourceHandler> = {
   "etcd:cluster:HealthGate": healthGateResource,
   "etcd:cluster:Member": memberResource,
   "etcd:cluster:Restore": restoreResource,
+  "etcd:cluster:Rollout": rolloutResource,
   "etcd:kube:DataSwitch": dataSwitchResource,
 };
 

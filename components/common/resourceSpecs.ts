@@ -33,6 +33,14 @@ export const resourceSpecs: Record<string, ResourceSpec> = {
     ],
     secretOutputs: [],
   },
+  "etcd:cluster:Rollout": {
+    outputs: ["running", "lastRollout", "snapshot"],
+    secretInputs: [
+      ["members", "[]", "connection", "privateKey"],
+      ["adminTls", "keyPem"],
+    ],
+    secretOutputs: [],
+  },
   "etcd:host:HostScript": { outputs: ["outputs"], secretInputs: [["connection", "privateKey"]], secretOutputs: [] },
   "etcd:kube:DataSwitch": {
     outputs: ["epoch", "current", "states", "lastTransition", "revision"],

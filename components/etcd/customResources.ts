@@ -22,3 +22,7 @@ export type Member = InstanceType<typeof Member>;
 /** Restores every member from one snapshot into a new cluster; again whenever `generation` changes. */
 export const Restore = customResource<t.RestoreInputs, t.RestoreOutputs>("etcd:cluster:Restore");
 export type Restore = InstanceType<typeof Restore>;
+
+/** Brings every member to the declared etcd version, one at a time, through every hop etcd needs. */
+export const Rollout = customResource<t.RolloutInputs, t.RolloutOutputs>("etcd:cluster:Rollout");
+export type Rollout = InstanceType<typeof Rollout>;

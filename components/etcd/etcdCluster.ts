@@ -6,7 +6,7 @@ import { validateCluster } from "../../planning/etcd/clusterSpec";
 import { restoreProblems } from "../../planning/etcd/restorePlan";
 import { clientUrls, DEFAULT_DATA_DIR, peerUrls, Tuning } from "../../planning/etcd/etcdConfig";
 import { withDefaults } from "../../planning/etcd/ports";
-import { DEFAULT_VERSION, normalize } from "../../planning/etcd/versions";
+import { DEFAULT_DOWNLOAD_URL, DEFAULT_VERSION, normalize } from "../../planning/etcd/versions";
 import { HostConnection } from "../common/connection";
 import { RestoreMember, SnapshotSource } from "../../planning/etcd/resourceTypes";
 import { InputObject } from "../common/customResource";
@@ -14,7 +14,7 @@ import { CaKeyPair, ClientCertificate, EtcdCA } from "../pki/etcdCA";
 import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
 import { known, knownEach } from "../common/plain";
 import { HostScript } from "../common/customResources";
-import { Bootstrap, HealthGate, Restore } from "./customResources";
+import { Bootstrap, HealthGate, Member, Restore, Rollout } from "./customResources";
 
 /** A member of the cluster and its host. */
 export interface EtcdClusterMember {
@@ -33,8 +33,22 @@ export interface EtcdClusterMember {
 export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   /** The members: 1, 3 or 5 (each on its own host). */
   members: EtcdClusterMember[];
-  /** etcd version (3.5.3+, 3.6.x or 3.7.x); default 3.6.9. */
+  /**
+   * etcd version (3.5.3+, 3.6.x or 3.7.x); default 3.6.9. Changing it upgrades the running cluster
+   * in one `up`, through every hop etcd needs, one member at a time with the leader last.
+   */
   version?: string;
+  /**
+   * sha256 of the release tarball per etcd version an upgrade may pass through, besides the pinned
+   * ones and `sha256` (the declared version's), e.g. { "3.6.16": "…" }.
+   */
+  upgradeChecksums?: Record<string, string>;
+  /**
+   * Let a version change go through versions other than the declared one in the same `up` (a
+   * minimum patch before a minor hop, a minor in between, e.g. 3.5.21 → 3.5.35 → 3.6.16 → 3.7.3).
+   * Without it such a change is refused at preview, naming the path.
+   */
+  allowUpgradeHops?: boolean;
   /**
    * The CA: an EtcdCA (TypeScript), or a CA certificate and key, such as an EtcdCA's certPem and
    * privateKeyPem (any language) or an existing CA (e.g. kubeadm's). Created when not given.
@@ -99,6 +113,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
   /** host:path of the archives a restore made of the members' earlier state ([] without restore). */
   readonly restoreArchives: pulumi.Output<string[]>;
   readonly version: string;
+  /** The version every member runs (after an upgrade in this `up`, the declared one). */
+  readonly runningVersion: pulumi.Output<string>;
   readonly memberResources: EtcdMember[];
   /** The cluster's name (its resource name) and how each member's host is reached. */
   readonly clusterName: string;
@@ -256,6 +272,31 @@ export class EtcdCluster extends pulumi.ComponentResource {
     }
 
     this.token = token;
+    // After the members (whose update on a version change only records it): the upgrade itself.
+    const rollout = new Rollout(
+      `${name}-version`,
+      {
+        clusterName: name,
+        token,
+        version,
+        members: this.memberResources.map((mr, k) => ({
+          connection: args.members[k].connection,
+          layout: mr.layout,
+          clientUrls: mr.clientUrls,
+          joinedWith: (mr.service as Member).joinedWith,
+        })),
+        tuning: args.tuning,
+        adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
+        downloadUrl: args.downloadUrl ?? DEFAULT_DOWNLOAD_URL,
+        tarballPath: args.tarballPath,
+        checksums: { ...args.upgradeChecksums, ...(args.sha256 ? { [version]: args.sha256 } : {}) },
+        allowHops: args.allowUpgradeHops,
+        minFreeDiskMb: args.minFreeDiskMb,
+        startTimeoutSeconds: args.startTimeoutSeconds,
+      },
+      { ...child, dependsOn: this.memberResources.map((m) => m.service) },
+    );
+    this.runningVersion = rollout.running;
     const gate = new HealthGate(
       `${name}-health`,
       {
@@ -272,7 +313,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         clientKeyPem: ca.healthcheck.privateKeyPem,
         timeoutSeconds: args.healthTimeoutSeconds,
       },
-      { ...child, dependsOn: this.memberResources.map((m) => m.service) },
+      { ...child, dependsOn: [...this.memberResources.map((m) => m.service), rollout] },
     );
     this.clusterId = gate.clusterId;
 
@@ -306,6 +347,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       clusterId: this.clusterId,
       restoreArchives: this.restoreArchives,
       token: this.token,
+      runningVersion: this.runningVersion,
     });
   }
 

@@ -191,3 +191,51 @@ export interface RestoreOutputs {
   /** host:path of every archive of the members' earlier state. */
   archives: string[];
 }
+
+/** A member a version rollout restarts. */
+export interface RolloutMember {
+  /** How the provider reaches the member's host. */
+  connection: HostConnection;
+  /** The member's layout, with the declared version. */
+  layout: MemberLayout;
+  /** The member's client URLs. */
+  clientUrls: string[];
+  /** The bootstrap facts the member started with (its Member's joinedWith): its config keeps them. */
+  joinedWith: Bootstrap;
+}
+
+export interface RolloutInputs {
+  /** The cluster's name. */
+  clusterName: string;
+  /** The cluster's token (the Bootstrap's, or the last restore's). */
+  token: string;
+  /** The declared etcd version: the rollout brings every member to it. */
+  version: string;
+  /** Every declared member. */
+  members: RolloutMember[];
+  /** etcd tuning, rendered into the members' config. */
+  tuning?: Tuning;
+  /** The client certificate the provider checks the cluster with. */
+  adminTls: ClientTls;
+  /** The release URL template ({version}, {arch}). */
+  downloadUrl: string;
+  /** A tarball already on each host ({version}, {arch}), for air-gapped sites; "" for none. */
+  tarballPath?: string;
+  /** sha256 per version the rollout may install, besides the pinned ones (the declared version's and any hop's). */
+  checksums?: Record<string, string>;
+  /** Go through versions other than the declared one (a minimum patch, a minor in between) in one up. */
+  allowHops?: boolean;
+  /** Free MiB the install checks for. */
+  minFreeDiskMb?: number;
+  /** How long a member's start may take; default 300 s. */
+  startTimeoutSeconds?: number;
+}
+
+export interface RolloutOutputs {
+  /** The version every member runs. */
+  running: string;
+  /** What the last rollout did ("" before any). */
+  lastRollout: string;
+  /** host:path of the snapshot taken before the last rollout ("" before any). */
+  snapshot: string;
+}

@@ -68,3 +68,38 @@ export async function listMembers(endpoints: string[], tls: ClientTls): Promise<
     client.close();
   }
 }
+
+/** The cluster version a member reports on /version (e.g. "3.6.0"): it moves to a new minor only once every member runs it. */
+export async function clusterVersion(endpoint: string, tls: ClientTls, timeoutMs = 5000): Promise<string> {
+  const https = await import("node:https");
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      `${endpoint}/version`,
+      { ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs },
+      (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => {
+          try {
+            resolve(String((JSON.parse(body) as { etcdcluster?: string }).etcdcluster ?? ""));
+          } catch (e) {
+            reject(new Error(`${endpoint}/version: ${(e as Error).message}`));
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${endpoint}/version: no answer in ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
+}
+
+/** Active alarms (NOSPACE, CORRUPT) of the cluster, as "memberId:ALARM". */
+export async function activeAlarms(endpoints: string[], tls: ClientTls): Promise<string[]> {
+  const client = etcdClient(endpoints, tls);
+  try {
+    const r = await client.maintenance.alarm({ action: "Get", memberID: 0, alarm: "None" } as never);
+    return (r.alarms ?? []).map((a) => `${a.memberID}:${String(a.alarm)}`);
+  } finally {
+    client.close();
+  }
+}

@@ -4,7 +4,6 @@
 // healthy cluster. Delete: refuse if quorum would be at risk, move leadership away, remove from
 // the membership, then stop etcd and archive its data (the host step is skipped with a warning when
 // the host is dead). Every membership change of a cluster runs alone (clusterRegistry.exclusive).
-import { versionChangeProblem } from "../../planning/etcd/versionChange";
 import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../planning/etcd/membershipPlan";
 import { Bootstrap as BootFacts } from "../../planning/etcd/etcdConfig";
 import { MemberInputs, MemberOutputs } from "../../planning/etcd/resourceTypes";
@@ -189,13 +188,19 @@ function strip(o: Record<string, unknown>, keys: string[]) {
 export const memberResource: ResourceHandler = {
   async check(news, olds) {
     const i = reveal<Partial<Inputs>>(news);
-    // A running member's version change: one hop per up (planning/etcd/versionChange.ts).
-    const running = olds ? reveal<Partial<Inputs>>(olds).layout?.version : undefined;
-    const target = i.layout?.version;
-    if (typeof running === "string" && typeof target === "string") {
-      const problem = versionChangeProblem(running, target);
-      if (problem) return { inputs: news, failures: [{ property: "layout", reason: `${i.layout?.name ?? "member"}: ${problem}` }] };
-    }
+    // A version change is the cluster's Rollout's to carry out (after every member's update): refused
+    // here only together with a member change, which the members' seed endpoints show.
+    const o = olds ? reveal<Partial<Inputs>>(olds) : undefined;
+    if (o?.layout?.version && i.layout?.version && o.layout.version !== i.layout.version && !sameValue(o.seedEndpoints, i.seedEndpoints))
+      return {
+        inputs: news,
+        failures: [
+          {
+            property: "layout",
+            reason: `${i.layout.name}: a version change (${o.layout.version} → ${i.layout.version}) and a member change in one \`pulumi up\` are refused: one kind of change at a time. Change the members first with version ${o.layout.version}, then the version`,
+          },
+        ],
+      };
     if (i.token && Array.isArray(i.clientUrls))
       clusterRegistry.declareEndpoints(
         i.token,
@@ -237,7 +242,12 @@ export const memberResource: ResourceHandler = {
       const p = await probeMember(n.clientUrls[0], n.adminTls);
       return { outs: { ...news, memberId: p.memberId ?? "", joinedWith: boot } };
     }
-    const hostChange = changedKeys(strip(olds, [...OUTPUTS, ...STEERING]), strip(news, STEERING), sameValue).length > 0;
+    // A version change alone is recorded only: the cluster's Rollout restarts the members on it, in order.
+    const versionOnly = (x: Record<string, unknown>) => {
+      const c = reveal<Inputs>(strip(x, [...OUTPUTS, ...STEERING]));
+      return { ...c, layout: { ...c.layout, version: "" } };
+    };
+    const hostChange = changedKeys(versionOnly(olds), versionOnly(news), sameValue).length > 0;
     if (hostChange) {
       // A rolling restart: one member at a time, the cluster healthy before the next.
       await clusterRegistry.exclusive(n.token, async () => {

@@ -67,10 +67,18 @@ async function previewSteps(stack: Stack, label: string): Promise<Step[]> {
  * Steps an upgrade may not contain: a replace in any form, a delete, a create (nothing new was
  * declared). A default provider of another version is the exception when the version changed.
  */
+/**
+ * Resource types this checkout has and the previous release did not, whose create changes nothing on
+ * a cluster that already runs as declared (etcd:cluster:Rollout only reads the members' versions).
+ * Their creation is allowed; the host facts checked after the up prove that nothing changed.
+ */
+const NEW_BOOKKEEPING_TYPES = ["etcd:cluster:Rollout"];
+
 function forbidden(steps: Step[]): Step[] {
   const versionChanged = release.version !== current;
   return steps.filter((s) => {
     if (s.op === "same" || s.op === "update") return false;
+    if (s.op === "create" && NEW_BOOKKEEPING_TYPES.includes(s.newState?.type ?? "")) return false;
     if (versionChanged && s.urn.includes("::pulumi:providers:etcd::") && (s.op === "create" || s.op === "delete")) return false;
     return true;
   });

@@ -34,6 +34,7 @@ const fakeOutputs: Record<string, Record<string, unknown>> = {
   "etcd:cluster:Bootstrap": { token: "t", initialCluster: "m1=https://10.0.0.1:2380", initialMembers: ["m1"] },
   "etcd:cluster:HealthGate": { clusterId: "c", leader: "m1" },
   "etcd:cluster:Member": { memberId: "1" },
+  "etcd:cluster:Rollout": { running: "3.6.16", lastRollout: "", snapshot: "" },
 };
 
 const registered = new Map<pulumi.ComponentResource, string[]>();
@@ -198,6 +199,7 @@ describe("schema.json is generated from the TypeScript declarations", () => {
         "etcd:cluster:HealthGate",
         "etcd:cluster:Member",
         "etcd:cluster:Restore",
+        "etcd:cluster:Rollout",
         "etcd:host:HostScript",
         "etcd:kube:DataSwitch",
         "etcd:tls:Certificate",

@@ -30,6 +30,8 @@ const cluster = new EtcdCluster(config.get("clusterName") ?? pulumi.getStack(), 
   healthTimeoutSeconds: config.getNumber("healthTimeoutSeconds"),
   startTimeoutSeconds: config.getNumber("startTimeoutSeconds"),
   restore: config.getObject("restore"),
+  upgradeChecksums: config.getObject("upgradeChecksums"),
+  allowUpgradeHops: config.getBoolean("allowUpgradeHops"),
 });
 
 export const clientEndpoints = cluster.clientEndpoints;
@@ -41,3 +43,4 @@ export const memberList = cluster.members;
 export const etcdctlEnv = cluster.etcdctlEnv;
 export const clusterId = cluster.clusterId;
 export const etcdSha256 = cluster.memberResources.map((m) => m.etcdSha256);
+export const runningVersion = cluster.runningVersion;

@@ -1,0 +1,362 @@
+// etcd:cluster:Rollout: brings every member of a running cluster to the declared etcd version, one
+// member at a time, through every hop etcd needs (planning/etcd/upgradePlan.ts), in one `pulumi up`.
+// It runs after the members' resources (whose update on a version change only records it), so it
+// reads the versions live and resumes an interrupted hop. In order:
+//   1. checks, nothing restarted: every member answers and runs the planned version, one leader, the
+//      member list is exactly the declared members (no learner), no alarm;
+//   2. a snapshot on one member (local, gzip), named in the `snapshot` output;
+//   3. per hop: the hop's binaries installed beside the old ones on every member (no restart), then
+//      each member restarted on the new version — followers first, the leader last after it handed
+//      leadership to a member already on the new version — each answering on the new version, one
+//      leader, and caught up with the leader before the next; after a minor hop, the cluster version
+//      reaches the new minor.
+// A failed start puts the member's previous config back (etcd-service) and stops the rollout there:
+// the others still run, quorum holds, and the next `up` resumes.
+import { randomBytes } from "node:crypto";
+import { Bootstrap as BootFacts } from "../../planning/etcd/etcdConfig";
+import { RolloutInputs, RolloutMember, RolloutOutputs } from "../../planning/etcd/resourceTypes";
+import { rolloutPlan } from "../../planning/etcd/rolloutPlan";
+import { snapshotSettings } from "../../planning/etcd/snapshotSpec";
+import { Hop } from "../../planning/etcd/upgradePlan";
+import { upgradePreviewLines } from "../../planning/etcd/upgradePreview";
+import { checksumsFor, minorOf, normalize } from "../../planning/etcd/versions";
+import { Context, ResourceHandler } from "../common/handler";
+import { runHostStep } from "../common/hostStep";
+import { onEvery } from "../common/onEvery";
+import { containsUnknown, reveal, sameValue } from "../common/secrets";
+import { activeAlarms, clusterVersion, etcdClient, listMembers, MemberProbe, probeMember } from "./client";
+import { clusterRegistry } from "./clusterRegistry";
+import { runEtcdService } from "./etcdService";
+import { moveLeader } from "./membership";
+
+type Inputs = RolloutInputs;
+type Outputs = RolloutOutputs;
+
+const PHASE = "upgrade";
+const SNAPSHOT_DIR = "/var/lib/pulumi-etcd/upgrade-snapshots";
+/** A restarted member is caught up when its raft index is within this many entries of the leader's. */
+const CATCH_UP_ENTRIES = 1000;
+
+const nameOf = (m: RolloutMember) => m.layout.name;
+const endpointOf = (m: RolloutMember) => m.clientUrls[0];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function extraVersions(i: Inputs): string[] {
+  return Object.keys(i.checksums ?? {}).map(normalize);
+}
+
+/** The plan as preview knows it: from the version recorded at the last `up`. */
+function staticPlan(running: string, i: Inputs) {
+  return rolloutPlan(
+    Object.fromEntries(i.members.map((m) => [nameOf(m), running])),
+    i.version,
+    i.members.map((m) => ({ name: nameOf(m) })),
+    extraVersions(i),
+    i.allowHops,
+  );
+}
+
+/** Why this change cannot be rolled out, or undefined. Checked at preview, before any host is touched. */
+function changeProblem(olds: Partial<Inputs & Outputs>, news: Inputs): string | undefined {
+  // check gets the old inputs, diff the old outputs too: the version last rolled out either way.
+  const running = olds.running ?? olds.version;
+  if (!running || normalize(running) === normalize(news.version)) return undefined;
+  const before = (olds.members ?? []).map(nameOf).sort();
+  const after = news.members.map(nameOf).sort();
+  if (!sameValue(before, after))
+    return `a version change (${running} → ${news.version}) and a member change in one \`pulumi up\` are refused: one kind of change at a time. Change the members first with version ${running}, then the version`;
+  const plan = staticPlan(running, news);
+  if (plan.refusal !== undefined) return `${running} → ${news.version}: ${plan.refusal}`;
+  const down = plan.plan.hops.find((h) => h.kind === "downgrade");
+  if (down)
+    return `${running} → ${news.version} is a downgrade (${down.from} → ${down.to}), which goes through etcd's downgrade API; this release does not drive it yet: keep version ${running}`;
+  return undefined;
+}
+
+async function probeAll(i: Inputs): Promise<MemberProbe[]> {
+  return Promise.all(i.members.map((m) => probeMember(endpointOf(m), i.adminTls)));
+}
+
+function leaderOf(i: Inputs, probes: MemberProbe[]): RolloutMember | undefined {
+  const ids = new Set(probes.filter((p) => p.ok && p.leaderId && p.leaderId !== "0").map((p) => p.leaderId));
+  if (ids.size !== 1) return undefined;
+  const id = [...ids][0];
+  const k = probes.findIndex((p) => p.ok && p.memberId === id);
+  return k >= 0 ? i.members[k] : undefined;
+}
+
+/** Step 1: everything that must hold before the first member restarts. */
+async function checkCluster(i: Inputs, probes: MemberProbe[]): Promise<void> {
+  const problems: string[] = [];
+  probes.forEach((p, k) => {
+    if (!p.ok) problems.push(`${nameOf(i.members[k])} does not answer (${p.error})`);
+  });
+  if (!problems.length && !leaderOf(i, probes)) problems.push("the members do not agree on one leader");
+  if (!problems.length) {
+    const list = await listMembers(i.members.map(endpointOf), i.adminTls);
+    const learners = list.filter((m) => m.isLearner).map((m) => m.name || m.id);
+    if (learners.length) problems.push(`learner(s) ${learners.join(", ")} in the cluster: finish or undo that member change first`);
+    const declared = new Set(i.members.map(nameOf));
+    const extra = list.filter((m) => !declared.has(m.name)).map((m) => m.name || `(unstarted ${m.peerUrls.join(",")})`);
+    if (extra.length) problems.push(`member(s) ${extra.join(", ")} are in the member list but not declared: declare or remove them first`);
+    const alarms = await activeAlarms(i.members.map(endpointOf), i.adminTls);
+    if (alarms.length)
+      problems.push(`active alarm(s) ${alarms.join(", ")}: resolve them (e.g. NOSPACE: compact, defrag, \`etcdctl alarm disarm\`) first`);
+  }
+  if (problems.length)
+    throw new Error(`upgrade of ${i.clusterName} to ${i.version} refused, nothing was restarted:\n  - ${problems.join("\n  - ")}`);
+}
+
+/** Step 2: a snapshot on the leader's host; returns host:path. */
+async function snapshotFirst(ctx: Context, i: Inputs, m: RolloutMember, trigger: string): Promise<string> {
+  const r = await runHostStep(ctx, m.connection, {
+    script: "etcd-snapshot-now",
+    env: { PE_TRIGGER: trigger },
+    stdin: snapshotSettings({ localDir: SNAPSHOT_DIR, compression: "gzip", keep: 3 }, i.clusterName, nameOf(m)),
+    timeoutMs: 1_800_000,
+  });
+  return r.outputs.location || `${m.connection.host}:${SNAPSHOT_DIR}/${r.outputs.file}`;
+}
+
+async function install(ctx: Context, i: Inputs, m: RolloutMember, version: string): Promise<void> {
+  const given = i.checksums?.[version];
+  const sums = checksumsFor(version, given);
+  if (!sums.amd64 && !sums.arm64) throw new Error(`no sha256 for etcd ${version}: give it in upgradeChecksums`);
+  const fill = (t: string) => t.replace(/\{version\}/g, version);
+  await runHostStep(ctx, m.connection, {
+    script: "etcd-install",
+    env: {
+      PE_NAME: nameOf(m),
+      PE_TOKEN: i.token,
+      PE_DATA_DIR: m.layout.dataDir,
+      PE_PORTS: `${m.layout.ports.client} ${m.layout.ports.peer} ${m.layout.ports.metrics}`,
+      PE_MIN_FREE_MB: String(i.minFreeDiskMb ?? 1024),
+      PE_VERSION: version,
+      PE_URL: fill(i.downloadUrl),
+      PE_TARBALL: fill(i.tarballPath ?? ""),
+      PE_SHA256_AMD64: sums.amd64,
+      PE_SHA256_ARM64: sums.arm64,
+    },
+    timeoutMs: 900_000,
+  });
+}
+
+/** Waits until `m` answers on `version`, the cluster has one leader and `m` is caught up with it. */
+async function waitCaughtUp(ctx: Context, i: Inputs, m: RolloutMember, version: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    const probes = await probeAll(i);
+    const k = i.members.indexOf(m);
+    const me = probes[k];
+    const leader = leaderOf(i, probes);
+    const lp = leader ? probes[i.members.indexOf(leader)] : undefined;
+    if (!me.ok) last = `${nameOf(m)} does not answer (${me.error})`;
+    else if (normalize(me.version ?? "") !== version) last = `${nameOf(m)} reports ${me.version}`;
+    else if (!leader || !lp?.ok) last = "no single leader";
+    else if (Math.abs(Number(lp.raftIndex ?? 0) - Number(me.raftIndex ?? 0)) > CATCH_UP_ENTRIES)
+      last = `${nameOf(m)} is ${Number(lp.raftIndex) - Number(me.raftIndex)} entries behind the leader`;
+    else return;
+    if (attempt % 10 === 9) await ctx.log(PHASE, i.clusterName, `waiting: ${last}`);
+    await sleep(500);
+  }
+  throw new Error(`${nameOf(m)} on ${version}: not healthy and caught up after ${timeoutMs / 1000} s: ${last}`);
+}
+
+async function waitClusterVersion(i: Inputs, minor: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = "";
+  while (Date.now() < deadline) {
+    for (const m of i.members) {
+      seen = await clusterVersion(endpointOf(m), i.adminTls).catch((e: Error) => `(${e.message})`);
+      if (minorOf(seen) === minor) return;
+    }
+    await sleep(1000);
+  }
+  throw new Error(`the cluster version did not reach ${minor} within ${timeoutMs / 1000} s (last seen ${seen})`);
+}
+
+async function snapshotIndex(m: RolloutMember): Promise<number> {
+  const r = await runHostStep(undefined, m.connection, { script: "etcd-snap-index", env: { PE_DATA_DIR: m.layout.dataDir } });
+  return Number(r.outputs.index);
+}
+
+/**
+ * etcd 3.7 cannot apply raft log entries written before the cluster ran 3.6 (it panics with
+ * "unmarshal should never fail" on a data dir that came from 3.5, measured with 3.5.35 → 3.6.16 →
+ * 3.7.3), and replays the log from the member's newest raft snapshot. So before 3.7, every member
+ * about to restart needs a snapshot taken on 3.6 after this point. A member takes one every
+ * snapshot-count entries: no-op writes to one key get there in seconds, without a restart.
+ */
+async function snapshotOn36(i: Inputs, members: RolloutMember[], say: (m: string) => Promise<void>): Promise<void> {
+  const probes = await probeAll(i);
+  const leader = leaderOf(i, probes);
+  const from = Number(probes[i.members.indexOf(leader!)]?.raftIndex ?? 0);
+  const pending = async () => {
+    const idx = await Promise.all(members.map(snapshotIndex));
+    return members.filter((_, k) => idx[k] <= from);
+  };
+  let left = await pending();
+  if (!left.length) return;
+  const count = i.tuning?.snapshotCount ?? 10_000;
+  await say(
+    `${left.map(nameOf).join(", ")} need a raft snapshot taken on 3.6 before 3.7 (3.7 cannot apply older log entries): writing no-op entries until each takes one (snapshot-count ${count})`,
+  );
+  const client = etcdClient(i.members.map(endpointOf), i.adminTls, 15_000);
+  const key = `/pulumi-etcd/${i.clusterName}/upgrade-snapshot-filler`;
+  const started = Date.now();
+  let written = 0;
+  try {
+    while (left.length && written < 2 * count + 2000 && Date.now() - started < 600_000) {
+      await Promise.all(Array.from({ length: 250 }, () => client.put(key).value("")));
+      written += 250;
+      if (written >= count && written % 1000 === 0) left = await pending();
+    }
+    await client.delete().key(key);
+  } finally {
+    client.close();
+  }
+  if (left.length)
+    throw new Error(
+      `${left.map(nameOf).join(", ")} took no raft snapshot after ${written} entries: not upgrading to 3.7 (nothing was restarted in this hop)`,
+    );
+  await say(`every member took a raft snapshot on 3.6 (${written} no-op entries, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: number): Promise<void> {
+  const say = (m: string) => ctx.log(PHASE, i.clusterName, `hop ${n}/${total} ${hop.from} → ${hop.to}: ${m}`);
+  const members = hop.order.map((name) => i.members.find((m) => nameOf(m) === name)!);
+  await say(`installing etcd ${hop.to} beside ${hop.from} on ${members.map(nameOf).join(", ")} (nothing restarts)`);
+  const installed = await onEvery(
+    members.map((m) => ({ name: nameOf(m), m })),
+    ({ m }) => install(ctx, i, m, hop.to),
+  );
+  if (installed.problems.length)
+    throw new Error(`installing etcd ${hop.to} failed, nothing was restarted:\n  - ${installed.problems.join("\n  - ")}`);
+  if (minorOf(hop.from) === "3.6" && minorOf(hop.to) === "3.7") await snapshotOn36(i, members, say);
+  // The leader as it is now goes last.
+  const leader = leaderOf(i, await probeAll(i));
+  const order = [...members.filter((m) => m !== leader), ...members.filter((m) => m === leader)];
+  if (leader && members.includes(leader)) await say(`the leader ${nameOf(leader)} goes last`);
+  const done: RolloutMember[] = i.members.filter((m) => !members.includes(m));
+  for (const m of order) {
+    const started = Date.now();
+    const now = leaderOf(i, await probeAll(i));
+    if (now === m && i.members.length > 1) {
+      const to = done[0] ?? i.members.find((x) => x !== m)!;
+      const toId = (await probeMember(endpointOf(to), i.adminTls)).memberId!;
+      await moveLeader(endpointOf(m), i.adminTls, toId);
+      await say(`leadership moved from ${nameOf(m)} to ${nameOf(to)}`);
+    }
+    const boot: BootFacts = { ...m.joinedWith, token: i.token };
+    await runEtcdService(ctx, m.connection, {
+      layout: { ...m.layout, version: hop.to },
+      boot,
+      tuning: i.tuning,
+      phase: "update",
+      fresh: false,
+      startTimeoutSeconds: i.startTimeoutSeconds,
+    }).catch((e: Error) => {
+      throw new Error(
+        `${nameOf(m)} did not start on etcd ${hop.to} (its previous config was put back and it runs ${hop.from} again): ${e.message}\n` +
+          `Done so far: ${done.map(nameOf).join(", ") || "no member"} on ${hop.to}. The cluster keeps its quorum; fix the cause and run pulumi up again: the rollout resumes.`,
+      );
+    });
+    await waitCaughtUp(ctx, i, m, hop.to);
+    done.push(m);
+    await say(`${nameOf(m)} runs ${hop.to}, caught up (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  if (minorOf(hop.from) !== minorOf(hop.to)) {
+    await waitClusterVersion(i, minorOf(hop.to)!);
+    await say(`cluster version ${minorOf(hop.to)}`);
+  }
+}
+
+async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefined): Promise<Outputs> {
+  const target = normalize(i.version);
+  // Right after the members' own steps a member may still be settling: a few tries before judging.
+  let probes = await probeAll(i);
+  for (let t = 0; t < 20 && probes.some((p) => !p.ok); t++) {
+    await sleep(1000);
+    probes = await probeAll(i);
+  }
+  const live = Object.fromEntries(i.members.map((m, k) => [nameOf(m), probes[k].ok ? normalize(probes[k].version ?? "") : ""]));
+  if (probes.every((p) => p.ok) && Object.values(live).every((v) => v === target))
+    return { running: target, lastRollout: olds?.lastRollout ?? "", snapshot: olds?.snapshot ?? "" };
+  await checkCluster(i, probes);
+  const planned = rolloutPlan(
+    live,
+    target,
+    i.members.map((m) => ({ name: nameOf(m) })),
+    extraVersions(i),
+    i.allowHops,
+  );
+  if (planned.refusal !== undefined)
+    throw new Error(`upgrade of ${i.clusterName} to ${target} refused, nothing was restarted: ${planned.refusal}`);
+  const { hops, running } = planned.plan;
+  if (hops.some((h) => h.kind === "downgrade"))
+    throw new Error(
+      `upgrade of ${i.clusterName}: ${running} → ${target} is a downgrade, which this release does not drive yet; nothing was restarted`,
+    );
+  const started = Date.now();
+  const path = [running, ...hops.map((h) => h.to)].join(" → ");
+  return clusterRegistry.exclusive(i.token, async () => {
+    await ctx.log(
+      PHASE,
+      i.clusterName,
+      `etcd ${path}: ${hops.length} hop(s), ${i.members.length} member(s) one at a time, the leader last`,
+    );
+    const leader = leaderOf(i, probes)!;
+    const snapshot = await snapshotFirst(ctx, i, leader, `before ${path} (${randomBytes(3).toString("hex")})`);
+    await ctx.log(PHASE, i.clusterName, `snapshot before the upgrade: ${snapshot}`);
+    for (const [k, hop] of hops.entries()) await runHop(ctx, i, hop, k + 1, hops.length);
+    const line = `etcd ${path} on ${i.members.length} member(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; snapshot before: ${snapshot}`;
+    await ctx.log(PHASE, i.clusterName, line);
+    return { running: target, lastRollout: line, snapshot };
+  });
+}
+
+export const rolloutResource: ResourceHandler = {
+  async check(news, olds) {
+    // At preview a member's joinedWith is unknown while its Member updates: only the names count here.
+    const names = reveal<Partial<Inputs>>(news).members?.map((m) => m?.layout?.name);
+    if (!olds || containsUnknown(news.version) || !names?.every((n) => typeof n === "string" && !containsUnknown(n)))
+      return { inputs: news };
+    const problem = changeProblem(reveal<Partial<Inputs & Outputs>>(olds), reveal<Inputs>(news));
+    return problem ? { inputs: news, failures: [{ property: "version", reason: problem }] } : { inputs: news };
+  },
+  async diff(olds, news, ctx) {
+    const o = reveal<Partial<Inputs & Outputs>>(olds);
+    const n = reveal<Inputs>(news);
+    const outputs = ["running", "lastRollout", "snapshot"];
+    const strip = (x: Record<string, unknown>) => Object.fromEntries(Object.entries(x).filter(([k]) => !outputs.includes(k)));
+    const changes = !sameValue(strip(olds), strip(news));
+    const running = o.running ?? o.version;
+    if (ctx && running && !containsUnknown(news.version) && normalize(running) !== normalize(n.version)) {
+      const req = { running, target: n.version, members: n.members.map((m) => ({ name: nameOf(m) })), allowHops: n.allowHops };
+      const plan = staticPlan(running, n);
+      const lines = upgradePreviewLines(req, plan.refusal !== undefined ? { refusal: plan.refusal } : { hops: plan.plan.hops });
+      await ctx.warn(
+        PHASE,
+        n.clusterName,
+        [
+          ...lines,
+          `  before the first restart: live checks (health, one version, no learner, no undeclared member, no alarm) and a snapshot on the leader's host (${SNAPSHOT_DIR})`,
+        ].join("\n"),
+      );
+    }
+    return { changes, replaces: [] };
+  },
+  async create(ctx, wire) {
+    const i = reveal<Inputs>(wire);
+    const out = await rollout(ctx, i, undefined);
+    return { id: `${i.clusterName}-version`, outs: { ...wire, ...out } };
+  },
+  async update(ctx, _id, olds, news) {
+    const out = await rollout(ctx, reveal<Inputs>(news), reveal<Partial<Outputs>>(olds));
+    return { outs: { ...news, ...out } };
+  },
+  async delete() {
+    // Nothing on the hosts belongs to the rollout alone.
+  },
+};

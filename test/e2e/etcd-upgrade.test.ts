@@ -1,0 +1,204 @@
+// Issue 13 end to end: a running cluster upgraded 3.5.35 → 3.6.16 → 3.7.3 in ONE `pulumi up` under
+// a writer at 300 puts/s (each member restarted once per hop, one at a time, the leader last), its
+// preview (the hop plan, no host contacted), and the refusals that leave every etcd running: a
+// downgrade, hops not allowed, a learner and an undeclared member in the list.
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clusterVersion } from "../../provider/etcd/client";
+import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, leaderCount, membersConfig, sshSessions, withClient } from "./cluster";
+import { Bed, bedDown, bedUp, onHost, Stack } from "./harness";
+import { Writer } from "./writer";
+
+let bed: Bed;
+beforeAll(async () => {
+  bed = await bedUp(6);
+});
+afterAll(() => bedDown());
+
+function log(message: string): void {
+  console.log(`[etcd-upgrade ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+async function newStack(name: string, version: string, hosts: number[]): Promise<Stack> {
+  const stack = await Stack.create("cluster-ts", name);
+  await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
+  await stack.setConfig("clusterName", name);
+  await setVersion(stack, version);
+  await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
+  await stack.setConfig(
+    "members",
+    membersConfig(
+      bed,
+      hosts.map((h) => h - 1),
+      hosts.map((h) => `m${h}`),
+    ),
+  );
+  return stack;
+}
+
+async function setVersion(stack: Stack, version: string): Promise<void> {
+  await stack.setConfig("version", version);
+  await stack.setConfig("sha256", bedTarballSha256(bed, version));
+}
+
+const pidOf = async (host: number) => (await onHost(host, "systemctl show -p MainPID --value etcd.service")).trim();
+
+/** [stop began, started] of every etcd restart on a host since `sinceSec` (epoch seconds), from the journal. */
+async function restarts(host: number, sinceSec: number): Promise<[number, number][]> {
+  const log = await onHost(
+    host,
+    `journalctl -u etcd.service --since @${sinceSec} -o short-unix --no-pager | grep -E 'systemd\\[1\\]: (Stopping|Started) ' || true`,
+  );
+  const spans: [number, number][] = [];
+  let stopping: number | undefined;
+  for (const line of log.split("\n").filter(Boolean)) {
+    const t = Number(line.split(" ")[0]);
+    if (/ Stopping /.test(line)) stopping = t;
+    else if (stopping !== undefined) {
+      spans.push([stopping, t]);
+      stopping = undefined;
+    }
+  }
+  return spans;
+}
+
+async function versionsOf(out: ClusterOutputs): Promise<string[]> {
+  return Promise.all(out.clientEndpoints.map((e) => withClient([e], adminTls(out), async (c) => (await c.maintenance.status()).version)));
+}
+
+describe("3.5.35 → 3.6.16 → 3.7.3 in one up under a writer", () => {
+  let stack: Stack;
+  let out: ClusterOutputs;
+  let writer: Writer;
+  afterAll(() => stack?.cleanup());
+
+  it("3 members on 3.5.35, a writer at 300 puts/s", async () => {
+    stack = await newStack("up3", "3.5.35", [1, 2, 3]);
+    await stack.setConfig("upgradeChecksums", JSON.stringify({ "3.6.16": bedTarballSha256(bed, "3.6.16") }));
+    await stack.setConfig("allowUpgradeHops", "true");
+    await stack.up();
+    out = await clusterOutputs(stack);
+    writer = new Writer(out.clientEndpoints, adminTls(out), 300);
+    writer.start();
+  });
+
+  it("preview prints the hop plan and contacts no host", async () => {
+    await setVersion(stack, "3.7.3");
+    const before = await Promise.all([1, 2, 3].map(sshSessions));
+    const r = await stack.pulumi(["preview", "--diff"]);
+    const after = await Promise.all([1, 2, 3].map(sshSessions));
+    expect(after).toEqual(before.map((n) => n + 1)); // the counting session itself
+    const text = r.stdout + r.stderr;
+    expect(text).toMatch(/etcd 3\.5\.35 → 3\.7\.3: 2 hops, one after the other/);
+    expect(text).toMatch(/hop 1\/2: 3\.5\.35 → 3\.6\.16 \(upgrade 3\.5 → 3\.6\)/);
+    expect(text).toMatch(/hop 2\/2: 3\.6\.16 → 3\.7\.3 \(upgrade 3\.6 → 3\.7\)/);
+    expect(text).toMatch(/live checks .* and a snapshot/);
+  });
+
+  it("the up: every member once per hop, one at a time, the leader last; no write failed or lost", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const up = await stack.up();
+    const report = await writer.stop(out.clientEndpoints);
+    log(`writer: ${report.acknowledged} acknowledged puts, ${report.retries} retries, ${report.failed} failed`);
+    for (const line of up.stdout.split("\n").filter((l) => /\[upgrade\]/.test(l))) log(`  ${line.trim()}`);
+    expect(report.failed).toBe(0);
+    expect(report.missing).toEqual([]);
+    expect(report.acknowledged).toBeGreaterThan(1000);
+
+    const spans = await Promise.all([1, 2, 3].map((h) => restarts(h, since)));
+    for (const s of spans) expect(s).toHaveLength(2);
+    const sorted = spans.flat().sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i][0], "a member stopped before the previous one started").toBeGreaterThanOrEqual(sorted[i - 1][1]);
+    // In each hop the member that led goes last, after handing leadership over.
+    for (const hop of ["3.5.35 → 3.6.16", "3.6.16 → 3.7.3"]) {
+      // The progress lines as the summary repeats them once each (the live display shows them again).
+      const lines = up.stdout.split("\n").filter((l) => l.trim().startsWith("[upgrade]") && l.includes(` ${hop}: `));
+      const leader = lines.map((l) => /the leader (\S+) goes last/.exec(l)?.[1]).find(Boolean);
+      const ran = lines.flatMap((l) => /: (\S+) runs \S+, caught up/.exec(l)?.[1] ?? []);
+      expect(ran, hop).toHaveLength(3);
+      expect(leader, `${hop}: the leader at its start`).toBeDefined();
+      expect(ran[2], `${hop}: the leader last`).toBe(leader);
+    }
+    expect(up.stdout).toMatch(/snapshot before the upgrade: /);
+
+    out = await clusterOutputs(stack);
+    expect(await leaderCount(out)).toBe(1);
+    expect(await versionsOf(out)).toEqual(["3.7.3", "3.7.3", "3.7.3"]);
+    expect(await clusterVersion(out.clientEndpoints[0], adminTls(out))).toBe("3.7.0");
+    expect((await stack.outputs()).runningVersion).toBe("3.7.3");
+    for (const h of [1, 2, 3]) expect(await onHost(h, "grep -c experimental /etc/etcd/etcd.conf.yml || true")).toBe("0\n");
+  });
+
+  it("a second up restarts nothing", async () => {
+    const pids = await Promise.all([1, 2, 3].map(pidOf));
+    await stack.up();
+    expect(await Promise.all([1, 2, 3].map(pidOf))).toEqual(pids);
+  });
+
+  it("a downgrade is refused at preview; every etcd keeps running", async () => {
+    const pids = await Promise.all([1, 2, 3].map(pidOf));
+    await setVersion(stack, "3.6.16");
+    const r = await stack.pulumi(["preview"], { allowFailure: true });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/3\.7\.3 → 3\.6\.16 is a downgrade .*keep version 3\.7\.3/);
+    expect(await Promise.all([1, 2, 3].map(pidOf))).toEqual(pids);
+    await setVersion(stack, "3.7.3");
+    await stack.destroy();
+  });
+});
+
+describe("refusals on a 3.5.21 cluster: every etcd keeps running", () => {
+  let stack: Stack;
+  let out: ClusterOutputs;
+  let pids: string[];
+  afterAll(() => stack?.cleanup());
+
+  it("3 members on 3.5.21 (below the 3.6 minimum, 3.5.32)", async () => {
+    stack = await newStack("old", "3.5.21", [4, 5, 6]);
+    await stack.up();
+    out = await clusterOutputs(stack);
+    pids = await Promise.all([4, 5, 6].map(pidOf));
+  });
+
+  it("to 3.6.16 without allowUpgradeHops: refused at preview, the path named", async () => {
+    await setVersion(stack, "3.6.16");
+    const r = await stack.pulumi(["preview"], { allowFailure: true });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/3\.5\.21 → 3\.6\.16: .*3\.5\.32/);
+    expect(await Promise.all([4, 5, 6].map(pidOf))).toEqual(pids);
+  });
+
+  it("with hops allowed but a learner and an undeclared member in the list: refused at up before any restart", async () => {
+    await stack.setConfig("upgradeChecksums", JSON.stringify({ "3.5.35": bedTarballSha256(bed, "3.5.35") }));
+    await stack.setConfig("allowUpgradeHops", "true");
+    // etcd refuses a member change until its leader has seen every voter for 5 s: retried.
+    const ghost = await withClient(out.clientEndpoints, adminTls(out), async (c) => {
+      for (let t = 0; ; t++) {
+        try {
+          return await c.cluster.memberAdd({ peerURLs: ["https://10.77.0.99:2380"], isLearner: true });
+        } catch (e) {
+          if (t >= 30 || !/unhealthy cluster/.test(String(e))) throw e;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    });
+    try {
+      const r = await stack.pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"], { allowFailure: true });
+      expect(r.code).not.toBe(0);
+      const text = r.stdout + r.stderr;
+      expect(text).toMatch(/upgrade of old to 3\.6\.16 refused, nothing was restarted/);
+      expect(text).toMatch(/learner\(s\) .* in the cluster/);
+      expect(text).toMatch(/not declared/);
+      expect(await Promise.all([4, 5, 6].map(pidOf))).toEqual(pids);
+    } finally {
+      await withClient(out.clientEndpoints, adminTls(out), (c) => c.cluster.memberRemove({ ID: ghost.member.ID }));
+    }
+  });
+
+  it("destroy", async () => {
+    await setVersion(stack, "3.5.21");
+    await stack.setConfig("allowUpgradeHops", "false");
+    await stack.destroy();
+  });
+});
