@@ -73,21 +73,17 @@ export async function listMembers(endpoints: string[], tls: ClientTls): Promise<
 export async function clusterVersion(endpoint: string, tls: ClientTls, timeoutMs = 5000): Promise<string> {
   const https = await import("node:https");
   return new Promise((resolve, reject) => {
-    const req = https.get(
-      `${endpoint}/version`,
-      { ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs },
-      (res) => {
-        let body = "";
-        res.on("data", (d: Buffer) => (body += d.toString()));
-        res.on("end", () => {
-          try {
-            resolve(String((JSON.parse(body) as { etcdcluster?: string }).etcdcluster ?? ""));
-          } catch (e) {
-            reject(new Error(`${endpoint}/version: ${(e as Error).message}`));
-          }
-        });
-      },
-    );
+    const req = https.get(`${endpoint}/version`, { ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => {
+        try {
+          resolve(String((JSON.parse(body) as { etcdcluster?: string }).etcdcluster ?? ""));
+        } catch (e) {
+          reject(new Error(`${endpoint}/version: ${(e as Error).message}`));
+        }
+      });
+    });
     req.on("timeout", () => req.destroy(new Error(`${endpoint}/version: no answer in ${timeoutMs} ms`)));
     req.on("error", reject);
   });
