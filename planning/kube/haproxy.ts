@@ -32,6 +32,10 @@ export function renderHaproxyConfig(s: HaproxySpec): string {
     "  option tcplog",
     "  option dontlognull",
     "  timeout connect 5s",
+    // A server that was just added counts as up until its first checks fail (2 s): a connection
+    // it refuses is retried on another server instead of being closed on the client.
+    "  retries 3",
+    "  option redispatch 1",
     // Watches stay open for a long time.
     "  timeout client 1h",
     "  timeout server 1h",
