@@ -23,7 +23,7 @@ import { checksumsFor, minorOf, normalize } from "../../planning/etcd/versions";
 import { Context, ResourceHandler } from "../common/handler";
 import { runHostStep } from "../common/hostStep";
 import { onEvery } from "../common/onEvery";
-import { containsUnknown, reveal, sameValue } from "../common/secrets";
+import { containsUnknown, reveal } from "../common/secrets";
 import { activeAlarms, clusterVersion, etcdClient, listMembers, MemberProbe, probeMember } from "./client";
 import { clusterRegistry } from "./clusterRegistry";
 import { runEtcdService } from "./etcdService";
@@ -61,10 +61,7 @@ function changeProblem(olds: Partial<Inputs & Outputs>, news: Inputs): string | 
   // check gets the old inputs, diff the old outputs too: the version last rolled out either way.
   const running = olds.running ?? olds.version;
   if (!running || normalize(running) === normalize(news.version)) return undefined;
-  const before = (olds.members ?? []).map(nameOf).sort();
-  const after = news.members.map(nameOf).sort();
-  if (!sameValue(before, after))
-    return `a version change (${running} → ${news.version}) and a member change in one \`pulumi up\` are refused: one kind of change at a time. Change the members first with version ${running}, then the version`;
+  // A member change in the same up is refused by the members' own check (memberHandler.ts).
   const plan = staticPlan(running, news);
   if (plan.refusal !== undefined) return `${running} → ${news.version}: ${plan.refusal}`;
   const down = plan.plan.hops.find((h) => h.kind === "downgrade");
@@ -272,7 +269,7 @@ async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: numbe
   }
 }
 
-async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefined): Promise<Outputs> {
+async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefined, adopting = false): Promise<Outputs> {
   const target = normalize(i.version);
   // Right after the members' own steps a member may still be settling: a few tries before judging.
   let probes = await probeAll(i);
@@ -281,7 +278,10 @@ async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefin
     probes = await probeAll(i);
   }
   const live = Object.fromEntries(i.members.map((m, k) => [nameOf(m), probes[k].ok ? normalize(probes[k].version ?? "") : ""]));
-  if (probes.every((p) => p.ok) && Object.values(live).every((v) => v === target))
+  // Every member that answers already runs the declared version: nothing to do (on create, a member
+  // that does not answer is the members' and the health gate's business, not an upgrade).
+  const answering = Object.values(live).filter((v) => v !== "");
+  if (answering.length && answering.every((v) => v === target) && (adopting || answering.length === i.members.length))
     return { running: target, lastRollout: olds?.lastRollout ?? "", snapshot: olds?.snapshot ?? "" };
   await checkCluster(i, probes);
   const planned = rolloutPlan(
@@ -328,10 +328,10 @@ export const rolloutResource: ResourceHandler = {
   async diff(olds, news, ctx) {
     const o = reveal<Partial<Inputs & Outputs>>(olds);
     const n = reveal<Inputs>(news);
-    const outputs = ["running", "lastRollout", "snapshot"];
-    const strip = (x: Record<string, unknown>) => Object.fromEntries(Object.entries(x).filter(([k]) => !outputs.includes(k)));
-    const changes = !sameValue(strip(olds), strip(news));
     const running = o.running ?? o.version;
+    // Only a version change is the rollout's: a member change, a new token or checksum leaves it
+    // as it is (no update, no host contacted; the handler reads every input fresh when it acts).
+    const changes = containsUnknown(news.version) || !running || normalize(running) !== normalize(n.version);
     if (ctx && running && !containsUnknown(news.version) && normalize(running) !== normalize(n.version)) {
       const req = { running, target: n.version, members: n.members.map((m) => ({ name: nameOf(m) })), allowHops: n.allowHops };
       const plan = staticPlan(running, n);
@@ -349,7 +349,7 @@ export const rolloutResource: ResourceHandler = {
   },
   async create(ctx, wire) {
     const i = reveal<Inputs>(wire);
-    const out = await rollout(ctx, i, undefined);
+    const out = await rollout(ctx, i, undefined, true);
     return { id: `${i.clusterName}-version`, outs: { ...wire, ...out } };
   },
   async update(ctx, _id, olds, news) {
