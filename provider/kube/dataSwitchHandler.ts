@@ -38,6 +38,7 @@ import { downloadFile } from "../common/ssh";
 import { etcdClient, MemberProbe, probeMember } from "../etcd/client";
 import { waitForHealth } from "../etcd/healthWait";
 import { restoreCluster, RestoreError } from "../etcd/restoreHandler";
+import { KUBE_PREFIX } from "../../planning/kube/renewVersions";
 import { dropEndpointLeases, renewObjectVersions } from "./renewVersions";
 
 type Inputs = DataSwitchInputs;
@@ -67,7 +68,7 @@ async function checkTarget(ctx: Context, i: Inputs, source: DataSwitchEtcd | und
   }).catch((e: Error) => refuse(`it is not healthy: ${e.message.split("\n")[0]}`));
   const admin = etcdClient(t.endpoints, t.adminTls);
   try {
-    const keys = await admin.getAll().prefix("/registry/").count();
+    const keys = await admin.getAll().prefix(KUBE_PREFIX).count();
     if (keys > 0 && !i.allowOverwrite)
       refuse(
         `it already holds ${keys} Kubernetes keys (/registry/…), from another control plane or an earlier switch. Set allowOverwrite: true to replace them (they are archived first)`,
@@ -84,7 +85,7 @@ async function checkTarget(ctx: Context, i: Inputs, source: DataSwitchEtcd | und
   }
   const apiserver = etcdClient(t.endpoints, i.apiserverTls);
   try {
-    await apiserver.get("/registry/pulumi-etcd-switch-check").string();
+    await apiserver.get(`${KUBE_PREFIX}pulumi-etcd-switch-check`).string();
   } catch (e) {
     refuse(`it does not accept the apiservers' etcd client certificate: ${(e as Error).message.split("\n")[0]}`);
   } finally {

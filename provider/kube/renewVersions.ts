@@ -87,8 +87,7 @@ export async function renewObjectVersions(
 export async function dropEndpointLeases(endpoints: string[], tls: ClientTls): Promise<number> {
   const client = etcdClient(endpoints, tls, 30_000);
   try {
-    const key = Buffer.from(ENDPOINT_LEASES_PREFIX);
-    const r = await client.kv.deleteRange({ key, range_end: prefixEnd(key) });
+    const r = await client.delete().prefix(ENDPOINT_LEASES_PREFIX).exec();
     return Number(r.deleted);
   } finally {
     client.close();
