@@ -18,7 +18,8 @@
 # Outputs:
 #   ::output configSha256=<sha256 of the installed config>
 # Idempotence: a re-run with the same parameters changes nothing and restarts nothing: etcd is
-#   (re)started only when the config or unit changed or it is not active, systemd reloaded only when
+#   (re)started only when the config or unit changed, or an earlier run that changed them was killed
+#   before etcd restarted with them (its .pe-prev copies are left), or etcd is not active; systemd reloaded only when
 #   the unit changed, the unit enabled only when it was not. (PE_FRESH=true is the exception by
 #   design: the member handler passes it only for a new join.)
 # rerun-revision: 1
@@ -67,10 +68,23 @@ backup() { if [[ -f $1 ]]; then cp -p "$1" "$1.pe-prev"; else rm -f "$1.pe-prev"
 restore() { if [[ -f $1.pe-prev ]]; then mv -f "$1.pe-prev" "$1"; else rm -f "$1"; fi; }
 
 install -d -m 0755 /etc/etcd
-backup "$PE_CONFIG_PATH"
-backup "$PE_UNIT_PATH"
+# The .pe-prev copies are the files etcd last started with, kept until it runs the new ones. A run
+# killed in between (a killed `pulumi up`) left them behind: they stay the copies to go back to, and
+# etcd restarts below unless the files written now equal them.
+interrupted=false
+for f in "$PE_CONFIG_PATH" "$PE_UNIT_PATH"; do
+  if [[ -f $f.pe-prev ]]; then interrupted=true; else backup "$f"; fi
+done
 config_state=$(printf '%s' "$PE_CONFIG" | install_content "$PE_CONFIG_PATH" 0640 root:etcd)
 unit_state=$(printf '%s' "$PE_UNIT" | install_content "$PE_UNIT_PATH" 0644 root:root)
+if $interrupted; then
+  for f in "$PE_CONFIG_PATH" "$PE_UNIT_PATH"; do
+    if [[ -f $f.pe-prev ]] && ! cmp -s "$f" "$f.pe-prev"; then
+      log "an earlier run wrote $f but stopped before etcd restarted with it"
+      [[ $f == "$PE_CONFIG_PATH" ]] && config_state=changed || unit_state=changed
+    fi
+  done
+fi
 write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
 install -d -m 0700 -o etcd -g etcd "$PE_DATA_DIR"
 # NeedDaemonReload also catches a unit written by an earlier run that stopped before reloading.

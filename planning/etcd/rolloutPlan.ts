@@ -1,6 +1,8 @@
 // The rollout's plan from what the members run now (read live at `up`), not from what was recorded:
 // an `up` that was interrupted mid-hop left some members on the hop's new version, and the next one
-// finishes that hop first (mixed versions within one hop are legal in etcd), then goes on.
+// finishes that hop first (mixed versions within one hop are legal in etcd), then goes on. When the
+// target is on the older minor, it is the members on the newer one that go back (a downgrade, or an
+// upgrade that never finished), then the rest of the way.
 import { Hop, planUpgrade, PlanMember, UpgradePlan } from "./upgradePlan";
 import { compareVersions, minorOf, normalize } from "./versions";
 
@@ -34,6 +36,7 @@ export function rolloutPlan(
     const p = rest(lo);
     return p.refusal !== undefined ? { refusal: p.refusal } : { plan: { running: lo, hops: p.hops } };
   }
+  if (minorOf(target) === minorOf(lo) && minorOf(hi) !== minorOf(lo)) return resumeDowngrade(live, lo, hi, target, members, extra);
   // An interrupted hop lo → hi: only an upgrade (or a patch) one hop long is resumed.
   const finish = planUpgrade({ running: lo, target: hi, members, allowHops: false, extraVersions: extra });
   if (finish.refusal !== undefined || finish.hops.length !== 1 || minorOf(hi) === undefined)
@@ -47,4 +50,20 @@ export function rolloutPlan(
   const after = rest(hi);
   if (after.refusal !== undefined) return { refusal: after.refusal };
   return { plan: { running: lo, hops: [first, ...after.hops] } };
+}
+
+/** Members on `hi` go back to `lo` (hi's minor one above lo's), then every member on to `target` within lo's minor. */
+function resumeDowngrade(live: LiveVersions, lo: string, hi: string, target: string, members: PlanMember[], extra: string[]) {
+  const back = planUpgrade({ running: hi, target: lo, members, extraVersions: extra });
+  if (back.refusal !== undefined || back.hops.length !== 1)
+    return { refusal: `the members run ${lo} and ${hi}, and ${hi} → ${lo} is not one hop back: ${back.refusal ?? "more than one hop"}` };
+  const onHi = members.filter((m) => normalize(live[m.name] ?? hi) === hi).map((m) => m.name);
+  const first: Hop = {
+    ...back.hops[0],
+    order: back.hops[0].order.filter((n) => onHi.includes(n)),
+    notes: [...back.hops[0].notes, `resumes: ${onHi.join(", ")} still on ${hi}`],
+  };
+  const after = planUpgrade({ running: lo, target, members, extraVersions: extra });
+  if (after.refusal !== undefined) return { refusal: after.refusal };
+  return { plan: { running: hi, hops: [first, ...after.hops] } };
 }

@@ -69,24 +69,68 @@ export async function listMembers(endpoints: string[], tls: ClientTls): Promise<
   }
 }
 
-/** The cluster version a member reports on /version (e.g. "3.6.0"): it moves to a new minor only once every member runs it. */
-export async function clusterVersion(endpoint: string, tls: ClientTls, timeoutMs = 5000): Promise<string> {
+/** What a member's /version says: its own release, the cluster version and its storage version (3.6+). */
+export interface VersionInfo {
+  server: string;
+  cluster: string;
+  /** "" before 3.6. */
+  storage: string;
+}
+
+async function getJson(endpoint: string, path: string, tls: ClientTls, timeoutMs: number, body?: string): Promise<Record<string, unknown>> {
   const https = await import("node:https");
   return new Promise((resolve, reject) => {
-    const req = https.get(`${endpoint}/version`, { ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => {
-        try {
-          resolve(String((JSON.parse(body) as { etcdcluster?: string }).etcdcluster ?? ""));
-        } catch (e) {
-          reject(new Error(`${endpoint}/version: ${(e as Error).message}`));
-        }
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error(`${endpoint}/version: no answer in ${timeoutMs} ms`)));
+    const req = https.request(
+      `${endpoint}${path}`,
+      { method: body === undefined ? "GET" : "POST", ca: tls.caCertPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs },
+      (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => (text += d.toString()));
+        res.on("end", () => {
+          try {
+            resolve(JSON.parse(text) as Record<string, unknown>);
+          } catch (e) {
+            reject(new Error(`${endpoint}${path}: ${(e as Error).message}`));
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${endpoint}${path}: no answer in ${timeoutMs} ms`)));
     req.on("error", reject);
+    req.end(body);
   });
+}
+
+export async function versionInfo(endpoint: string, tls: ClientTls, timeoutMs = 5000): Promise<VersionInfo> {
+  const v = await getJson(endpoint, "/version", tls, timeoutMs);
+  return { server: String(v.etcdserver ?? ""), cluster: String(v.etcdcluster ?? ""), storage: String(v.storage ?? "") };
+}
+
+/** The cluster version a member reports on /version (e.g. "3.6.0"): it moves to a new minor only once every member runs it. */
+export async function clusterVersion(endpoint: string, tls: ClientTls, timeoutMs = 5000): Promise<string> {
+  return (await versionInfo(endpoint, tls, timeoutMs)).cluster;
+}
+
+/** The downgrade a member knows of (etcd 3.6+; the status RPC's downgradeInfo, read through etcd's JSON gateway). */
+export async function downgradeInfo(endpoint: string, tls: ClientTls, timeoutMs = 5000): Promise<{ enabled: boolean; target: string }> {
+  const s = await getJson(endpoint, "/v3/maintenance/status", tls, timeoutMs, "{}");
+  const d = (s.downgradeInfo ?? {}) as { enabled?: boolean; targetVersion?: string };
+  return { enabled: d.enabled === true, target: d.targetVersion ?? "" };
+}
+
+/** etcd's downgrade API (3.6+): validate or enable a downgrade of the cluster to `minor` ("3.6"), or cancel it. */
+export async function downgrade(
+  endpoints: string[],
+  tls: ClientTls,
+  action: "Validate" | "Enable" | "Cancel",
+  minor: string,
+): Promise<void> {
+  const client = etcdClient(endpoints, tls);
+  try {
+    await client.maintenance.downgrade({ action, version: minor });
+  } finally {
+    client.close();
+  }
 }
 
 /** Active alarms (NOSPACE, CORRUPT) of the cluster, as "memberId:ALARM". */
@@ -94,7 +138,8 @@ export async function activeAlarms(endpoints: string[], tls: ClientTls): Promise
   const client = etcdClient(endpoints, tls);
   try {
     const r = await client.maintenance.alarm({ action: "Get", memberID: 0, alarm: "None" } as never);
-    return (r.alarms ?? []).map((a) => `${a.memberID}:${String(a.alarm)}`);
+    // etcd3 names the enum "Nospace"; etcdctl and etcd's docs say NOSPACE.
+    return (r.alarms ?? []).map((a) => `${a.memberID}:${String(a.alarm).toUpperCase()}`);
   } finally {
     client.close();
   }

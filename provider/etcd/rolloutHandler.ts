@@ -5,7 +5,9 @@
 //   1. checks, nothing restarted: every member answers and runs the planned version, one leader, the
 //      member list is exactly the declared members (no learner), no alarm;
 //   2. a snapshot on one member (local, gzip), named in the `snapshot` output;
-//   3. per hop: the hop's binaries installed beside the old ones on every member (no restart), then
+//   3. per hop: before 3.5 → 3.6, `etcdutl check v2store` on every member; before a downgrade, etcd's
+//      downgrade API (validate, enable, every member's storage version at the lower minor); the hop's
+//      binaries installed beside the old ones on every member (no restart), then
 //      each member restarted on the new version — followers first, the leader last after it handed
 //      leadership to a member already on the new version — each answering on the new version, one
 //      leader, and caught up with the leader before the next; after a minor hop, the cluster version
@@ -24,7 +26,17 @@ import { Context, ResourceHandler } from "../common/handler";
 import { runHostStep } from "../common/hostStep";
 import { onEvery } from "../common/onEvery";
 import { containsUnknown, reveal } from "../common/secrets";
-import { activeAlarms, clusterVersion, etcdClient, listMembers, MemberProbe, probeMember } from "./client";
+import {
+  activeAlarms,
+  clusterVersion,
+  downgrade,
+  downgradeInfo,
+  etcdClient,
+  listMembers,
+  MemberProbe,
+  probeMember,
+  versionInfo,
+} from "./client";
 import { clusterRegistry } from "./clusterRegistry";
 import { runEtcdService } from "./etcdService";
 import { moveLeader } from "./membership";
@@ -64,9 +76,6 @@ function changeProblem(olds: Partial<Inputs & Outputs>, news: Inputs): string | 
   // A member change in the same up is refused by the members' own check (memberHandler.ts).
   const plan = staticPlan(running, news);
   if (plan.refusal !== undefined) return `${running} → ${news.version}: ${plan.refusal}`;
-  const down = plan.plan.hops.find((h) => h.kind === "downgrade");
-  if (down)
-    return `${running} → ${news.version} is a downgrade (${down.from} → ${down.to}), which goes through etcd's downgrade API; this release does not drive it yet: keep version ${running}`;
   return undefined;
 }
 
@@ -223,6 +232,7 @@ async function snapshotOn36(i: Inputs, members: RolloutMember[], say: (m: string
 async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: number): Promise<void> {
   const say = (m: string) => ctx.log(PHASE, i.clusterName, `hop ${n}/${total} ${hop.from} → ${hop.to}: ${m}`);
   const members = hop.order.map((name) => i.members.find((m) => nameOf(m) === name)!);
+  if (minorOf(hop.from) === "3.5" && minorOf(hop.to) === "3.6") await checkV2store(ctx, i, members, say);
   await say(`installing etcd ${hop.to} beside ${hop.from} on ${members.map(nameOf).join(", ")} (nothing restarts)`);
   const installed = await onEvery(
     members.map((m) => ({ name: nameOf(m), m })),
@@ -231,11 +241,14 @@ async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: numbe
   if (installed.problems.length)
     throw new Error(`installing etcd ${hop.to} failed, nothing was restarted:\n  - ${installed.problems.join("\n  - ")}`);
   if (minorOf(hop.from) === "3.6" && minorOf(hop.to) === "3.7") await snapshotOn36(i, members, say);
+  if (hop.kind === "downgrade") await enableDowngrade(i, hop, say);
+  else await cancelDowngrade(i, say);
   // The leader as it is now goes last.
   const leader = leaderOf(i, await probeAll(i));
   const order = [...members.filter((m) => m !== leader), ...members.filter((m) => m === leader)];
   if (leader && members.includes(leader)) await say(`the leader ${nameOf(leader)} goes last`);
   const done: RolloutMember[] = i.members.filter((m) => !members.includes(m));
+  if (done.length) await say(`resuming: ${done.map(nameOf).join(", ")} already on ${hop.to}`);
   for (const m of order) {
     const started = Date.now();
     const now = leaderOf(i, await probeAll(i));
@@ -256,7 +269,10 @@ async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: numbe
     }).catch((e: Error) => {
       throw new Error(
         `${nameOf(m)} did not start on etcd ${hop.to} (its previous config was put back and it runs ${hop.from} again): ${e.message}\n` +
-          `Done so far: ${done.map(nameOf).join(", ") || "no member"} on ${hop.to}. The cluster keeps its quorum; fix the cause and run pulumi up again: the rollout resumes.`,
+          `Done so far: ${done.map(nameOf).join(", ") || "no member"} on ${hop.to}. The cluster keeps its quorum; fix the cause and run pulumi up again: the rollout resumes.` +
+          (hop.kind === "downgrade"
+            ? ` etcd's downgrade to ${minorOf(hop.to)} stays enabled meanwhile; to go back instead, declare ${hop.from} again (the package cancels the downgrade first).`
+            : ""),
       );
     });
     await waitCaughtUp(ctx, i, m, hop.to);
@@ -267,6 +283,91 @@ async function runHop(ctx: Context, i: Inputs, hop: Hop, n: number, total: numbe
     await waitClusterVersion(i, minorOf(hop.to)!);
     await say(`cluster version ${minorOf(hop.to)}`);
   }
+  if (hop.kind === "downgrade") await waitDowngradeEnded(i, say);
+}
+
+/** Before 3.5 → 3.6: 3.6 does not start while a member's v2 store or WAL holds custom v2 data. */
+async function checkV2store(ctx: Context, i: Inputs, members: RolloutMember[], say: (m: string) => Promise<void>): Promise<void> {
+  // A member of an interrupted hop that already runs 3.6 has nothing left to check.
+  const probes = await probeAll(i);
+  const on35 = members.filter((m) => minorOf(normalize(probes[i.members.indexOf(m)].version ?? "")) === "3.5");
+  if (!on35.length) return;
+  const checked = await onEvery(
+    on35.map((m) => ({ name: nameOf(m), m })),
+    ({ m }) =>
+      runHostStep(ctx, m.connection, {
+        script: "etcd-check-v2store",
+        env: { PE_DATA_DIR: m.layout.dataDir, PE_VERSION: normalize(probes[i.members.indexOf(m)].version!) },
+      }),
+  );
+  if (checked.problems.length)
+    throw new Error(`etcd 3.6 cannot start on every member's data, nothing was restarted:\n  - ${checked.problems.join("\n  - ")}`);
+  await say(`etcdutl check v2store: no custom v2 data on ${on35.map(nameOf).join(", ")}`);
+}
+
+/**
+ * etcd's downgrade API: `downgrade validate` and `enable` to the lower minor, then every member
+ * rewrites its storage version to it; a member of the lower release does not start on a data dir of
+ * a higher storage version. An enabled downgrade (an interrupted `up`) is taken as it is.
+ */
+async function enableDowngrade(i: Inputs, hop: Hop, say: (m: string) => Promise<void>): Promise<void> {
+  const minor = minorOf(hop.to)!;
+  const endpoints = i.members.map(endpointOf);
+  const info = await downgradeInfo(endpoints[0], i.adminTls).catch(() => downgradeInfo(endpoints[1] ?? endpoints[0], i.adminTls));
+  const cluster = minorOf(await clusterVersion(endpoints[0], i.adminTls).catch(() => ""));
+  if (info.enabled && minorOf(info.target) === minor) await say(`etcd's downgrade to ${minor} is already enabled`);
+  else if (cluster === minor)
+    await say(
+      `the cluster version is still ${minor} (an upgrade to ${minorOf(hop.from)} never finished): going back needs no downgrade API`,
+    );
+  else {
+    await downgrade(endpoints, i.adminTls, "Validate", minor);
+    await downgrade(endpoints, i.adminTls, "Enable", minor);
+    await say(`etcd's downgrade to ${minor} validated and enabled (etcdctl downgrade validate/enable ${minor})`);
+  }
+  const started = Date.now();
+  let seen: string[] = [];
+  while (Date.now() - started < 120_000) {
+    seen = await Promise.all(
+      endpoints.map((e) =>
+        versionInfo(e, i.adminTls).then(
+          (v) => v.storage,
+          (e: Error) => `(${e.message})`,
+        ),
+      ),
+    );
+    if (seen.every((s) => minorOf(s) === minor)) {
+      await say(`storage version ${minor} on every member (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      return;
+    }
+    await sleep(500);
+  }
+  throw new Error(
+    `the members' storage versions did not reach ${minor} within 120 s (${seen.join(", ")}); nothing was restarted in this hop. etcd's downgrade stays enabled: run pulumi up again, or \`etcdctl downgrade cancel\` and declare ${hop.from} again`,
+  );
+}
+
+/** An upgrade after an interrupted downgrade: the cluster version only rises again once it is cancelled. */
+async function cancelDowngrade(i: Inputs, say: (m: string) => Promise<void>): Promise<void> {
+  const endpoints = i.members.map(endpointOf);
+  const info = await downgradeInfo(endpoints[0], i.adminTls).catch(() => ({ enabled: false, target: "" }));
+  if (!info.enabled) return;
+  await downgrade(endpoints, i.adminTls, "Cancel", minorOf(info.target) ?? "");
+  await say(`cancelled etcd's downgrade to ${info.target} left by an earlier up`);
+}
+
+/** Once every member runs the lower release, the leader ends the downgrade on its own (checked every few seconds). */
+async function waitDowngradeEnded(i: Inputs, say: (m: string) => Promise<void>): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < 30_000) {
+    const info = await downgradeInfo(endpointOf(i.members[0]), i.adminTls).catch(() => undefined);
+    if (info && !info.enabled) {
+      await say(`etcd ended the downgrade (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      return;
+    }
+    await sleep(1000);
+  }
+  await say("etcd has not ended the downgrade yet (its leader does once it sees every member on the lower release)");
 }
 
 async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefined, adopting = false): Promise<Outputs> {
@@ -294,10 +395,6 @@ async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefin
   if (planned.refusal !== undefined)
     throw new Error(`upgrade of ${i.clusterName} to ${target} refused, nothing was restarted: ${planned.refusal}`);
   const { hops, running } = planned.plan;
-  if (hops.some((h) => h.kind === "downgrade"))
-    throw new Error(
-      `upgrade of ${i.clusterName}: ${running} → ${target} is a downgrade, which this release does not drive yet; nothing was restarted`,
-    );
   const started = Date.now();
   const path = [running, ...hops.map((h) => h.to)].join(" → ");
   return clusterRegistry.exclusive(i.token, async () => {

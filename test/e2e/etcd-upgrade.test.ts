@@ -1,10 +1,12 @@
 // Issue 13 end to end: a running cluster upgraded 3.5.35 → 3.6.16 → 3.7.3 in ONE `pulumi up` under
 // a writer at 300 puts/s (each member restarted once per hop, one at a time, the leader last), its
-// preview (the hop plan, no host contacted), and the refusals that leave every etcd running: a
-// downgrade, hops not allowed, a learner and an undeclared member in the list.
+// preview (the hop plan, no host contacted), the downgrade 3.7.3 → 3.6.16 through etcd's downgrade
+// API under the writer, an upgrade whose `pulumi up` is killed (SIGKILL, with its plugins) after the
+// first member and resumed by the next one, and the refusals that leave every etcd running: hops not
+// allowed, a version without checksum, a learner, an undeclared member and a NOSPACE alarm.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterVersion } from "../../provider/etcd/client";
+import { clusterVersion, versionInfo } from "../../provider/etcd/client";
 import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, leaderCount, membersConfig, sshSessions, withClient } from "./cluster";
 import { Bed, bedDown, bedUp, onHost, Stack } from "./harness";
 import { Writer } from "./writer";
@@ -62,6 +64,26 @@ async function restarts(host: number, sinceSec: number): Promise<[number, number
   return spans;
 }
 
+/** The [upgrade] progress lines of one hop, once each (the summary repeats the live display's lines). */
+function hopLines(stdout: string, hop: string): string[] {
+  return stdout.split("\n").filter((l) => l.trim().startsWith("[upgrade]") && l.includes(` ${hop}: `));
+}
+
+/** Every host restarted exactly `times` times since `since`, never two at once, the hop's leader last. */
+async function expectRolling(hosts: number[], since: number, stdout: string, hop: string, times = 1): Promise<void> {
+  const spans = await Promise.all(hosts.map((h) => restarts(h, since)));
+  for (const s of spans) expect(s).toHaveLength(times);
+  const sorted = spans.flat().sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < sorted.length; i++)
+    expect(sorted[i][0], "a member stopped before the previous one started").toBeGreaterThanOrEqual(sorted[i - 1][1]);
+  const lines = hopLines(stdout, hop);
+  const leader = lines.map((l) => /the leader (\S+) goes last/.exec(l)?.[1]).find(Boolean);
+  const ran = lines.flatMap((l) => /: (\S+) runs \S+, caught up/.exec(l)?.[1] ?? []);
+  expect(ran, hop).toHaveLength(hosts.length);
+  expect(leader, `${hop}: the leader at its start`).toBeDefined();
+  expect(ran[ran.length - 1], `${hop}: the leader last`).toBe(leader);
+}
+
 async function versionsOf(out: ClusterOutputs): Promise<string[]> {
   return Promise.all(out.clientEndpoints.map((e) => withClient([e], adminTls(out), async (c) => (await c.maintenance.status()).version)));
 }
@@ -105,22 +127,21 @@ describe("3.5.35 → 3.6.16 → 3.7.3 in one up under a writer", () => {
     expect(report.missing).toEqual([]);
     expect(report.acknowledged).toBeGreaterThan(1000);
 
+    // Two hops: each member twice, never two at once; in each hop the member that led goes last.
     const spans = await Promise.all([1, 2, 3].map((h) => restarts(h, since)));
     for (const s of spans) expect(s).toHaveLength(2);
     const sorted = spans.flat().sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < sorted.length; i++)
       expect(sorted[i][0], "a member stopped before the previous one started").toBeGreaterThanOrEqual(sorted[i - 1][1]);
-    // In each hop the member that led goes last, after handing leadership over.
     for (const hop of ["3.5.35 → 3.6.16", "3.6.16 → 3.7.3"]) {
-      // The progress lines as the summary repeats them once each (the live display shows them again).
-      const lines = up.stdout.split("\n").filter((l) => l.trim().startsWith("[upgrade]") && l.includes(` ${hop}: `));
+      const lines = hopLines(up.stdout, hop);
       const leader = lines.map((l) => /the leader (\S+) goes last/.exec(l)?.[1]).find(Boolean);
       const ran = lines.flatMap((l) => /: (\S+) runs \S+, caught up/.exec(l)?.[1] ?? []);
       expect(ran, hop).toHaveLength(3);
-      expect(leader, `${hop}: the leader at its start`).toBeDefined();
       expect(ran[2], `${hop}: the leader last`).toBe(leader);
     }
     expect(up.stdout).toMatch(/snapshot before the upgrade: /);
+    expect(up.stdout).toMatch(/hop 1\/2 3\.5\.35 → 3\.6\.16: etcdutl check v2store: no custom v2 data on m\d, m\d, m\d/);
 
     out = await clusterOutputs(stack);
     expect(await leaderCount(out)).toBe(1);
@@ -136,14 +157,77 @@ describe("3.5.35 → 3.6.16 → 3.7.3 in one up under a writer", () => {
     expect(await Promise.all([1, 2, 3].map(pidOf))).toEqual(pids);
   });
 
-  it("a downgrade is refused at preview; every etcd keeps running", async () => {
-    const pids = await Promise.all([1, 2, 3].map(pidOf));
+  it("a downgrade 3.7.3 → 3.6.16 through etcd's downgrade API under the writer: previewed, then one up", async () => {
     await setVersion(stack, "3.6.16");
-    const r = await stack.pulumi(["preview"], { allowFailure: true });
-    expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/3\.7\.3 → 3\.6\.16 is a downgrade .*keep version 3\.7\.3/);
-    expect(await Promise.all([1, 2, 3].map(pidOf))).toEqual(pids);
+    const preview = await stack.pulumi(["preview", "--diff"]);
+    expect(preview.stdout + preview.stderr).toMatch(/hop 1\/1: 3\.7\.3 → 3\.6\.16 \(downgrade 3\.7 → 3\.6 through etcd's downgrade API\)/);
+    expect(preview.stdout + preview.stderr).toMatch(/before: etcdctl downgrade enable 3\.6/);
+    writer = new Writer(out.clientEndpoints, adminTls(out), 300);
+    writer.start();
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const up = await stack.up();
+    const report = await writer.stop(out.clientEndpoints);
+    log(`writer: ${report.acknowledged} acknowledged puts, ${report.retries} retries, ${report.failed} failed`);
+    for (const line of up.stdout.split("\n").filter((l) => /\[upgrade\]/.test(l))) log(`  ${line.trim()}`);
+    expect(report.failed).toBe(0);
+    expect(report.missing).toEqual([]);
+    expect(report.acknowledged).toBeGreaterThan(1000);
+    expect(up.stdout).toMatch(/downgrade to 3\.6 validated and enabled/);
+    expect(up.stdout).toMatch(/storage version 3\.6 on every member/);
+    await expectRolling([1, 2, 3], since, up.stdout, "3.7.3 → 3.6.16");
+    expect(await versionsOf(out)).toEqual(["3.6.16", "3.6.16", "3.6.16"]);
+    const info = await versionInfo(out.clientEndpoints[0], adminTls(out));
+    expect([info.cluster, info.storage]).toEqual(["3.6.0", "3.6.0"]);
+    expect(await leaderCount(out)).toBe(1);
+    expect((await stack.outputs()).runningVersion).toBe("3.6.16");
+  });
+
+  it("an upgrade whose `pulumi up` is killed after the first member resumes on the next up", async () => {
     await setVersion(stack, "3.7.3");
+    writer = new Writer(out.clientEndpoints, adminTls(out), 300);
+    writer.start();
+    const run = stack.start(["up", "--yes", "--skip-preview", "--suppress-progress"], { detached: true });
+    const deadline = Date.now() + 240_000;
+    const first = () => /\[upgrade\] .*3\.6\.16 → 3\.7\.3: (\S+) runs 3\.7\.3, caught up/.exec(run.output())?.[1];
+    while (!first() && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const done = first();
+    expect(done, run.output().slice(-3000)).toBeDefined();
+    process.kill(-run.child.pid!, "SIGKILL"); // pulumi, its language host and the provider, like a killed CI job
+    const killed = await run.done;
+    expect(killed.code).not.toBe(0);
+    log(`killed pulumi up after ${done} ran 3.7.3`);
+    const k = Number(done!.slice(1)) - 1;
+    // The cluster runs on mixed versions, with quorum; the killed up may have begun the next member.
+    await new Promise((r) => setTimeout(r, 3000));
+    const mixed = await versionsOf(out);
+    expect(mixed[k]).toBe("3.7.3");
+    expect(mixed.filter((v) => v === "3.6.16").length).toBeGreaterThanOrEqual(1);
+    const pidDone = await pidOf(k + 1);
+    // A killed pulumi leaves the stack's lock file behind (the diy backend): the documented way out.
+    const rerun = await stack.pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"], { allowFailure: true });
+    let resumed = rerun;
+    if (rerun.code !== 0 && /locked/.test(rerun.stdout + rerun.stderr)) {
+      log(
+        `the next up: ${(rerun.stdout + rerun.stderr)
+          .split("\n")
+          .find((l) => /locked/.test(l))
+          ?.trim()}`,
+      );
+      await stack.pulumi(["cancel", "--yes"]);
+      resumed = await stack.up();
+    }
+    expect(resumed.code, resumed.stdout.slice(-3000) + resumed.stderr.slice(-2000)).toBe(0);
+    const report = await writer.stop(out.clientEndpoints);
+    log(`writer: ${report.acknowledged} acknowledged puts, ${report.retries} retries, ${report.failed} failed`);
+    for (const line of resumed.stdout.split("\n").filter((l) => /\[upgrade\]/.test(l))) log(`  ${line.trim()}`);
+    expect(report.failed).toBe(0);
+    expect(report.missing).toEqual([]);
+    expect(resumed.stdout).toMatch(new RegExp(`resuming: ${done} already on 3\\.7\\.3`));
+    expect(await pidOf(k + 1), `${done} is not restarted again`).toBe(pidDone);
+    expect(await versionsOf(out)).toEqual(["3.7.3", "3.7.3", "3.7.3"]);
+    expect(await clusterVersion(out.clientEndpoints[0], adminTls(out))).toBe("3.7.0");
+    expect(await leaderCount(out)).toBe(1);
+    expect((await stack.outputs()).runningVersion).toBe("3.7.3");
     await stack.destroy();
   });
 });
@@ -161,15 +245,29 @@ describe("refusals on a 3.5.21 cluster: every etcd keeps running", () => {
     pids = await Promise.all([4, 5, 6].map(pidOf));
   });
 
-  it("to 3.6.16 without allowUpgradeHops: refused at preview, the path named", async () => {
+  it("to 3.6.16 or 3.7.3 without allowUpgradeHops: refused at preview, the path named", async () => {
     await setVersion(stack, "3.6.16");
     const r = await stack.pulumi(["preview"], { allowFailure: true });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/3\.5\.21 → 3\.6\.16: .*3\.5\.32/);
+    await setVersion(stack, "3.7.3");
+    const r37 = await stack.pulumi(["preview"], { allowFailure: true });
+    expect(r37.code).not.toBe(0);
+    expect(r37.stdout + r37.stderr).toMatch(/3\.5\.21 → 3\.7\.3: etcd upgrades one minor at a time: .*skips 3\.6/);
     expect(await Promise.all([4, 5, 6].map(pidOf))).toEqual(pids);
   });
 
-  it("with hops allowed but a learner and an undeclared member in the list: refused at up before any restart", async () => {
+  it("a version without a checksum: refused at preview", async () => {
+    await stack.setConfig("version", "3.5.36");
+    await stack.pulumi(["config", "rm", "sha256"]);
+    const r = await stack.pulumi(["preview"], { allowFailure: true });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/pins no checksum for etcd 3\.5\.36/);
+    expect(await Promise.all([4, 5, 6].map(pidOf))).toEqual(pids);
+    await setVersion(stack, "3.6.16");
+  });
+
+  it("with hops allowed but a learner, an undeclared member and a NOSPACE alarm: refused at up before any restart", async () => {
     await stack.setConfig("upgradeChecksums", JSON.stringify({ "3.5.35": bedTarballSha256(bed, "3.5.35") }));
     await stack.setConfig("allowUpgradeHops", "true");
     // etcd refuses a member change until its leader has seen every voter for 5 s: retried.
@@ -183,6 +281,12 @@ describe("refusals on a 3.5.21 cluster: every etcd keeps running", () => {
         }
       }
     });
+    // The alarm a member raises when its database reaches its quota (raised here through etcd's API).
+    const alarmed = await withClient([out.clientEndpoints[1]], adminTls(out), async (c) => {
+      const id = (await c.maintenance.status()).header.member_id;
+      await c.maintenance.alarm({ action: "Activate", memberID: id, alarm: "Nospace" });
+      return id;
+    });
     try {
       const r = await stack.pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"], { allowFailure: true });
       expect(r.code).not.toBe(0);
@@ -190,9 +294,13 @@ describe("refusals on a 3.5.21 cluster: every etcd keeps running", () => {
       expect(text).toMatch(/upgrade of old to 3\.6\.16 refused, nothing was restarted/);
       expect(text).toMatch(/learner\(s\) .* in the cluster/);
       expect(text).toMatch(/not declared/);
+      expect(text).toMatch(/active alarm\(s\) \S*NOSPACE/);
       expect(await Promise.all([4, 5, 6].map(pidOf))).toEqual(pids);
     } finally {
-      await withClient(out.clientEndpoints, adminTls(out), (c) => c.cluster.memberRemove({ ID: ghost.member.ID }));
+      await withClient(out.clientEndpoints, adminTls(out), async (c) => {
+        await c.maintenance.alarm({ action: "Deactivate", memberID: alarmed, alarm: "Nospace" });
+        await c.cluster.memberRemove({ ID: ghost.member.ID });
+      });
     }
   });
 

@@ -182,11 +182,16 @@ export class Stack {
   }
 
   /** Starts pulumi without waiting: the test can watch its output and signal it. */
-  start(args: string[]): { child: ReturnType<typeof spawn>; output: () => string; done: Promise<RunResult> } {
+  start(
+    args: string[],
+    opts: { detached?: boolean } = {},
+  ): { child: ReturnType<typeof spawn>; output: () => string; done: Promise<RunResult> } {
+    // detached: pulumi leads its own process group, so a test can kill it with its plugins at once.
     const child = spawn(toolchainBin() + "/pulumi", [...args, "--non-interactive"], {
       cwd: this.dir,
       env: this.env,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: opts.detached,
     });
     let stdout = "";
     let stderr = "";

@@ -280,6 +280,19 @@ describe("restore after quorum loss, a corrupted snapshot refused, a clone into 
     expect(seen.filter((s) => s === "GET /latest/meta-data/iam/security-credentials/bed-role with-token").length).toBe(3);
   });
 
+  it("a restored cluster (its token changed three times) upgrades to 3.7.3 in place", async () => {
+    const out = await clusterOutputs(b);
+    await b.setConfig("version", "3.7.3");
+    await b.setConfig("sha256", bedTarballSha256(bed, "3.7.3"));
+    const up = await b.up();
+    expect(up.stdout).toMatch(/\[upgrade\] .*3\.6\.16 → 3\.7\.3: .* runs 3\.7\.3, caught up/);
+    const versions = await Promise.all(
+      out.clientEndpoints.map((e) => withClient([e], adminTls(out), async (c) => (await c.maintenance.status()).version)),
+    );
+    expect(versions).toEqual(["3.7.3", "3.7.3", "3.7.3"]);
+    expect((await contents(out)).keys).toEqual(expectedKeys);
+  });
+
   it("destroy keeps the archives", async () => {
     await b.destroy();
     await a.destroy();

@@ -278,3 +278,44 @@ describe("error_reason: the line of a tool's error output a person can act on", 
     expect(reason("")).toBe("no message\n");
   });
 });
+
+describe("a data dir's identity across restores (etcd/lib/etcd-host.sh)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "pe-identity-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const libs = ["common/lib/common.sh", "etcd/lib/etcd-host.sh"].map((l) => path.join(packageRoot(), "hosts", l));
+  const data = path.join(dir, "data");
+
+  function run(snippet: string) {
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `set -euo pipefail; source "$1"; source "$2"; PE_IDENTITY="$3/identity"; install_content() { cat >"$PE_IDENTITY"; }; ${snippet}`,
+        "test",
+        ...libs,
+        dir,
+      ],
+      { encoding: "utf8" },
+    );
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it("keeps the tokens a member's data dir had before, and accepts them; no other", () => {
+    writeFileSync(path.join(dir, "marker"), "");
+    spawnSync("mkdir", ["-p", path.join(data, "member")]);
+    expect(run(`write_identity m1 birth "${data}"; write_identity m1 birth "${data}"; cat "$PE_IDENTITY"`).stdout).toBe(
+      `name=m1\ntoken=birth\ndata_dir=${data}\n`,
+    );
+    run(`write_identity m1 restore1 "${data}"; write_identity m1 restore2 "${data}"`);
+    expect(run(`cat "$PE_IDENTITY"`).stdout).toBe(`name=m1\ntoken=restore2\ndata_dir=${data}\nearlier_tokens=birth restore1\n`);
+    for (const token of ["birth", "restore1", "restore2"]) expect(run(`check_data_dir "${data}" m1 ${token}`).code, token).toBe(0);
+    const other = run(`check_data_dir "${data}" m1 elsewhere`);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/belongs to member 'm1' of another cluster or incarnation \(token restore2\)/);
+    expect(run(`check_data_dir "${data}" m2 birth`).code).toBe(1);
+  });
+
+  it("starts a new lineage for another member or data dir", () => {
+    expect(run(`write_identity m2 fresh "${data}"; cat "$PE_IDENTITY"`).stdout).toBe(`name=m2\ntoken=fresh\ndata_dir=${data}\n`);
+  });
+});

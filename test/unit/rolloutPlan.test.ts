@@ -33,4 +33,23 @@ describe("rolloutPlan", () => {
     );
     expect(rolloutPlan({ a: "3.7.3", b: "3.6.16", c: "3.5.35" }, "3.7.3", members, [], true).refusal).toMatch(/more than one hop apart/);
   });
+  it("finishes an interrupted downgrade on the members still on the newer minor", () => {
+    const r = rolloutPlan({ a: "3.6.16", b: "3.7.3", c: "3.7.3" }, "3.6.16", members, ["3.6.16"]);
+    expect(path(r)).toBe("3.7.3 → 3.6.16");
+    expect(r.plan!.hops[0]).toMatchObject({ kind: "downgrade" });
+    expect(r.plan!.hops[0].order.sort()).toEqual(["b", "c"]);
+  });
+  it("goes back from an upgrade that never finished, then on within the older minor", () => {
+    const r = rolloutPlan({ a: "3.7.3", b: "3.6.11", c: "3.6.11" }, "3.6.16", members, ["3.6.16"]);
+    expect(path(r)).toBe("3.7.3 → 3.6.11 → 3.6.16");
+    expect(r.plan!.hops.map((h) => [h.kind, h.order.sort()])).toEqual([
+      ["downgrade", ["a"]],
+      ["patch", ["a", "b", "c"]],
+    ]);
+  });
+  it("refuses going back below the downgrade's minimum patch", () => {
+    expect(rolloutPlan({ a: "3.7.3", b: "3.6.10", c: "3.6.10" }, "3.6.10", members, []).refusal).toMatch(
+      /not one hop back: downgrade to 3\.6\.11/,
+    );
+  });
 });

@@ -20,10 +20,21 @@ identity_field() {
   sed -n "s/^$1=//p" "$PE_IDENTITY" | head -n1
 }
 
-# Records which member of which cluster (token) owns the data dir (needs lib/common.sh).
+# Records which member of which cluster (token) owns the data dir (needs lib/common.sh). A restore
+# gives the cluster a new token; the tokens the same member's data dir had before stay accepted
+# (earlier_tokens), so a declaration that still names its first token (the members' installs) passes.
 write_identity() {
+  local name=$1 token=$2 dir=$3 earlier="" before
+  if [[ $(identity_field name) == "$name" && $(identity_field data_dir) == "$dir" ]]; then
+    earlier=$(identity_field earlier_tokens)
+    before=$(identity_field token)
+    if [[ -n $before && $before != "$token" && " $earlier " != *" $before "* ]]; then earlier="${earlier:+$earlier }$before"; fi
+  fi
   install -d -m 0755 "$(dirname "$PE_IDENTITY")"
-  printf 'name=%s\ntoken=%s\ndata_dir=%s\n' "$1" "$2" "$3" | install_content "$PE_IDENTITY" 0644 root:root >/dev/null
+  {
+    printf 'name=%s\ntoken=%s\ndata_dir=%s\n' "$name" "$token" "$dir"
+    if [[ -n $earlier ]]; then printf 'earlier_tokens=%s\n' "$earlier"; fi
+  } | install_content "$PE_IDENTITY" 0644 root:root >/dev/null
 }
 
 # A data dir may be used only by the member that created it: never start a member on another
@@ -38,6 +49,7 @@ check_data_dir() {
   if [[ -z $owner_name || $owner_dir != "$dir" ]]; then
     die "data dir $dir is not empty and was not created by pulumi-etcd for this member (another etcd installation?). Nothing was changed. To use this host, move it away (mv $dir $dir.old) or set dataDir to another path."
   fi
+  if [[ $owner_token != "$token" && " $(identity_field earlier_tokens) " == *" $token "* ]]; then owner_token=$token; fi
   if [[ $owner_name != "$name" || $owner_token != "$token" ]]; then
     die "data dir $dir belongs to member '$owner_name' of another cluster or incarnation (token $owner_token), not to '$name' (token $token). Nothing was changed. To reuse this host, archive it first (mv $dir $dir.old) or set dataDir to another path."
   fi
