@@ -10,6 +10,7 @@
 #     KUBE_VERSIONS (PULUMI_ETCD_KUBE_VERSIONS="1.37.2" builds fewer; "" none), built from the Go module
 #     k8s.io/kubernetes and laid out like dl.k8s.io (dist/kube/release/vX.Y.Z/bin/linux/amd64/NAME and
 #     NAME.sha256), which the test bed's mirror serves. The newest kubectl goes on the bin directory.
+# `toolchain.sh kube` builds (or finds) only the Kubernetes part, after a run without it.
 # Nothing is written into the repository. The last line printed is the bin directory.
 set -euo pipefail
 
@@ -337,6 +338,14 @@ report() {
 main() {
   local started=$SECONDS v
   select_kube_versions
+  if [[ ${1:-} == kube ]]; then
+    # Kubernetes only: scripts/test.sh builds it in the background while the etcd suites run.
+    for v in "${kube_selected[@]}"; do build_kube "$v"; done
+    link_kubectl
+    log "Kubernetes ready in $((SECONDS - started)) s"
+    printf '%s\n' "$bin"
+    return
+  fi
   check_etcd_versions
   build_pulumi_cli
   build_language_hosts
