@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # etcd-install: installs etcd, etcdctl and etcdutl of one version under /opt/etcd/v<version>, after
 # the preflight checks and a sha256 check of the release tarball: a mismatch stops before anything is
-# installed. Links them into /usr/local/bin and creates the `etcd` system user.
+# installed. Links them into /usr/local/bin and creates the `etcd` system user. An empty data dir is
+# recorded as this member's (/etc/etcd/identity).
 #
 # Parameters (environment):
 #   PE_NAME           the member's name (preflight: whose data dir and ports these may be)
@@ -31,6 +32,14 @@ set -euo pipefail
 [[ $PE_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad version $PE_VERSION"
 
 preflight "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR" "$PE_PORTS" "$PE_MIN_FREE_MB"
+# An empty data dir is claimed for this member from its install on, so that its first token stays
+# among the accepted ones when a restore (which writes the data before etcd first starts) gives the
+# cluster a new one: a later install (a version change) still names the first token.
+if [[ ! -d $PE_DATA_DIR || -z $(ls -A "$PE_DATA_DIR") ]] &&
+  [[ $(identity_field name) != "$PE_NAME" || $(identity_field token) != "$PE_TOKEN" || $(identity_field data_dir) != "$PE_DATA_DIR" ]]; then
+  rm -f "$PE_IDENTITY"
+  write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
+fi
 arch=$(host_arch)
 case $arch in
 amd64) expected=$PE_SHA256_AMD64 ;;

@@ -35,7 +35,8 @@ fi
 has_data=false
 if [[ -d $PE_DATA_DIR && -n $(ls -A "$PE_DATA_DIR") ]]; then has_data=true; fi
 archive=""
-if $has_data || [[ -f $PE_CONFIG_PATH || -f $PE_UNIT_PATH || -f $PE_IDENTITY ]]; then
+# The identity alone (written by the install of a member that never started) is no state to keep.
+if $has_data || [[ -f $PE_CONFIG_PATH || -f $PE_UNIT_PATH ]]; then
   archive=$(archive_path "$PE_DATA_DIR" "pre-restore$PE_GENERATION")
   install -d -m 0700 "$archive"
   if $has_data; then mv "$PE_DATA_DIR" "$archive/data"; fi

@@ -4,6 +4,8 @@
 #
 # Parameters (environment):
 #   PE_TRIGGER  why the snapshot is taken (any text; a new value makes Pulumi take a new one)
+#   PE_NEED_MIB  free MiB the snapshot needs in /var/tmp (where it is written, then compressed) and
+#               in /var/lib (its local copy); empty: not checked
 # Stdin (secret): the settings file of etcd/lib/snapshot.sh (written 0600 under /run and removed),
 #   which sets:
 #   PE_CLUSTER      the cluster's name (in the file name)
@@ -31,9 +33,15 @@
 #   it only on create and when PE_TRIGGER changes.
 # rerun-revision: 1
 set -euo pipefail
+# include: common/lib/common.sh
 # include: common/lib/s3.sh
 # include: etcd/lib/snapshot.sh
-: "${PE_TRIGGER:=}"
+: "${PE_TRIGGER:=}" "${PE_NEED_MIB:=}"
+if [[ -n $PE_NEED_MIB ]]; then
+  [[ $PE_NEED_MIB =~ ^[0-9]+$ ]] || die "bad PE_NEED_MIB"
+  require_free_kib /var/tmp $((PE_NEED_MIB * 1024)) "the snapshot (in /var/tmp)"
+  require_free_kib /var/lib $((PE_NEED_MIB * 1024)) "the snapshot's local copy (in /var/lib)"
+fi
 echo "[$(hostname) etcd-snapshot-now] taking a snapshot now${PE_TRIGGER:+ (trigger: $PE_TRIGGER)}" >&2
 command -v etcdctl >/dev/null || { echo "etcdctl is not installed on this host" >&2; exit 1; }
 conf=/run/pe-snapshot-now.env

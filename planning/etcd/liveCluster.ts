@@ -24,6 +24,8 @@ export interface MemberProbe {
   version?: string;
   raftIndex?: string;
   revision?: string;
+  /** Bytes the member's backend database takes on disk. */
+  dbSize?: string;
 }
 
 export interface LiveMember {

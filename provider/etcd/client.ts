@@ -50,6 +50,7 @@ export async function probeMember(endpoint: string, tls: ClientTls): Promise<Mem
       isLearner: s.isLearner,
       version: s.version,
       raftIndex: s.raftIndex,
+      dbSize: s.dbSize,
       revision: s.header.revision,
     };
   } catch (e) {

@@ -114,10 +114,12 @@ async function checkCluster(i: Inputs, probes: MemberProbe[]): Promise<void> {
 }
 
 /** Step 2: a snapshot on the leader's host; returns host:path. */
-async function snapshotFirst(ctx: Context, i: Inputs, m: RolloutMember, trigger: string): Promise<string> {
+async function snapshotFirst(ctx: Context, i: Inputs, m: RolloutMember, dbBytes: number, trigger: string): Promise<string> {
+  // Room for the raw snapshot and its compressed copy, with a margin: checked before etcd writes it.
+  const needMib = Math.ceil((2 * dbBytes) / 2 ** 20) + 64;
   const r = await runHostStep(ctx, m.connection, {
     script: "etcd-snapshot-now",
-    env: { PE_TRIGGER: trigger },
+    env: { PE_TRIGGER: trigger, PE_NEED_MIB: String(needMib) },
     stdin: snapshotSettings({ localDir: SNAPSHOT_DIR, compression: "gzip", keep: 3 }, i.clusterName, nameOf(m)),
     timeoutMs: 1_800_000,
   });
@@ -404,7 +406,8 @@ async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefin
       `etcd ${path}: ${hops.length} hop(s), ${i.members.length} member(s) one at a time, the leader last`,
     );
     const leader = leaderOf(i, probes)!;
-    const snapshot = await snapshotFirst(ctx, i, leader, `before ${path} (${randomBytes(3).toString("hex")})`);
+    const dbBytes = Number(probes[i.members.indexOf(leader)].dbSize ?? 0);
+    const snapshot = await snapshotFirst(ctx, i, leader, dbBytes, `before ${path} (${randomBytes(3).toString("hex")})`);
     await ctx.log(PHASE, i.clusterName, `snapshot before the upgrade: ${snapshot}`);
     for (const [k, hop] of hops.entries()) await runHop(ctx, i, hop, k + 1, hops.length);
     const line = `etcd ${path} on ${i.members.length} member(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; snapshot before: ${snapshot}`;

@@ -69,19 +69,35 @@ function hopLines(stdout: string, hop: string): string[] {
   return stdout.split("\n").filter((l) => l.trim().startsWith("[upgrade]") && l.includes(` ${hop}: `));
 }
 
-/** Every host restarted exactly `times` times since `since`, never two at once, the hop's leader last. */
-async function expectRolling(hosts: number[], since: number, stdout: string, hop: string, times = 1): Promise<void> {
+/** Every host restarted exactly `times` times since `since`, never two at once. */
+async function expectOneAtATime(hosts: number[], since: number, times: number): Promise<void> {
   const spans = await Promise.all(hosts.map((h) => restarts(h, since)));
   for (const s of spans) expect(s).toHaveLength(times);
   const sorted = spans.flat().sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < sorted.length; i++)
     expect(sorted[i][0], "a member stopped before the previous one started").toBeGreaterThanOrEqual(sorted[i - 1][1]);
+}
+
+/** In a hop every member ran the new version once, the member that led at its start last. */
+function expectLeaderLast(stdout: string, hop: string, members: number): void {
   const lines = hopLines(stdout, hop);
   const leader = lines.map((l) => /the leader (\S+) goes last/.exec(l)?.[1]).find(Boolean);
   const ran = lines.flatMap((l) => /: (\S+) runs \S+, caught up/.exec(l)?.[1] ?? []);
-  expect(ran, hop).toHaveLength(hosts.length);
+  expect(ran, hop).toHaveLength(members);
   expect(leader, `${hop}: the leader at its start`).toBeDefined();
-  expect(ran[ran.length - 1], `${hop}: the leader last`).toBe(leader);
+  expect(ran[members - 1], `${hop}: the leader last`).toBe(leader);
+}
+
+/** `pulumi up` while the writer runs: no acknowledged write failed or went missing. */
+async function upUnder(stack: Stack, writer: Writer, endpoints: string[]): Promise<{ stdout: string }> {
+  const up = await stack.up();
+  const report = await writer.stop(endpoints);
+  log(`writer: ${report.acknowledged} acknowledged puts, ${report.retries} retries, ${report.failed} failed`);
+  for (const line of up.stdout.split("\n").filter((l) => /\[upgrade\]/.test(l))) log(`  ${line.trim()}`);
+  expect(report.failed).toBe(0);
+  expect(report.missing).toEqual([]);
+  expect(report.acknowledged).toBeGreaterThan(1000);
+  return up;
 }
 
 async function versionsOf(out: ClusterOutputs): Promise<string[]> {
@@ -119,27 +135,11 @@ describe("3.5.35 → 3.6.16 → 3.7.3 in one up under a writer", () => {
 
   it("the up: every member once per hop, one at a time, the leader last; no write failed or lost", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
-    const up = await stack.up();
-    const report = await writer.stop(out.clientEndpoints);
-    log(`writer: ${report.acknowledged} acknowledged puts, ${report.retries} retries, ${report.failed} failed`);
-    for (const line of up.stdout.split("\n").filter((l) => /\[upgrade\]/.test(l))) log(`  ${line.trim()}`);
-    expect(report.failed).toBe(0);
-    expect(report.missing).toEqual([]);
-    expect(report.acknowledged).toBeGreaterThan(1000);
+    const up = await upUnder(stack, writer, out.clientEndpoints);
 
     // Two hops: each member twice, never two at once; in each hop the member that led goes last.
-    const spans = await Promise.all([1, 2, 3].map((h) => restarts(h, since)));
-    for (const s of spans) expect(s).toHaveLength(2);
-    const sorted = spans.flat().sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < sorted.length; i++)
-      expect(sorted[i][0], "a member stopped before the previous one started").toBeGreaterThanOrEqual(sorted[i - 1][1]);
-    for (const hop of ["3.5.35 → 3.6.16", "3.6.16 → 3.7.3"]) {
-      const lines = hopLines(up.stdout, hop);
-      const leader = lines.map((l) => /the leader (\S+) goes last/.exec(l)?.[1]).find(Boolean);
-      const ran = lines.flatMap((l) => /: (\S+) runs \S+, caught up/.exec(l)?.[1] ?? []);
-      expect(ran, hop).toHaveLength(3);
-      expect(ran[2], `${hop}: the leader last`).toBe(leader);
-    }
+    await expectOneAtATime([1, 2, 3], since, 2);
+    for (const hop of ["3.5.35 → 3.6.16", "3.6.16 → 3.7.3"]) expectLeaderLast(up.stdout, hop, 3);
     expect(up.stdout).toMatch(/snapshot before the upgrade: /);
     expect(up.stdout).toMatch(/hop 1\/2 3\.5\.35 → 3\.6\.16: etcdutl check v2store: no custom v2 data on m\d, m\d, m\d/);
 
@@ -165,16 +165,11 @@ describe("3.5.35 → 3.6.16 → 3.7.3 in one up under a writer", () => {
     writer = new Writer(out.clientEndpoints, adminTls(out), 300);
     writer.start();
     const since = Math.floor(Date.now() / 1000) - 1;
-    const up = await stack.up();
-    const report = await writer.stop(out.clientEndpoints);
-    log(`writer: ${report.acknowledged} acknowledged puts, ${report.retries} retries, ${report.failed} failed`);
-    for (const line of up.stdout.split("\n").filter((l) => /\[upgrade\]/.test(l))) log(`  ${line.trim()}`);
-    expect(report.failed).toBe(0);
-    expect(report.missing).toEqual([]);
-    expect(report.acknowledged).toBeGreaterThan(1000);
+    const up = await upUnder(stack, writer, out.clientEndpoints);
     expect(up.stdout).toMatch(/downgrade to 3\.6 validated and enabled/);
     expect(up.stdout).toMatch(/storage version 3\.6 on every member/);
-    await expectRolling([1, 2, 3], since, up.stdout, "3.7.3 → 3.6.16");
+    await expectOneAtATime([1, 2, 3], since, 1);
+    expectLeaderLast(up.stdout, "3.7.3 → 3.6.16", 3);
     expect(await versionsOf(out)).toEqual(["3.6.16", "3.6.16", "3.6.16"]);
     const info = await versionInfo(out.clientEndpoints[0], adminTls(out));
     expect([info.cluster, info.storage]).toEqual(["3.6.0", "3.6.0"]);
