@@ -32,14 +32,6 @@ set -euo pipefail
 [[ $PE_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad version $PE_VERSION"
 
 preflight "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR" "$PE_PORTS" "$PE_MIN_FREE_MB"
-# An empty data dir is claimed for this member from its install on, so that its first token stays
-# among the accepted ones when a restore (which writes the data before etcd first starts) gives the
-# cluster a new one: a later install (a version change) still names the first token.
-if [[ ! -d $PE_DATA_DIR || -z $(ls -A "$PE_DATA_DIR") ]] &&
-  [[ $(identity_field name) != "$PE_NAME" || $(identity_field token) != "$PE_TOKEN" || $(identity_field data_dir) != "$PE_DATA_DIR" ]]; then
-  rm -f "$PE_IDENTITY"
-  write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
-fi
 arch=$(host_arch)
 case $arch in
 amd64) expected=$PE_SHA256_AMD64 ;;
@@ -97,6 +89,14 @@ if ! getent passwd etcd >/dev/null; then
   log "created system user etcd"
 fi
 install -d -m 0755 -o root -g root /etc/etcd
+# Once installed, an empty data dir is claimed for this member, so that its first token stays among
+# the accepted ones when a restore (which writes the data before etcd first starts) gives the
+# cluster a new one: a later install (a version change) still names the first token.
+if [[ ! -d $PE_DATA_DIR || -z $(ls -A "$PE_DATA_DIR") ]] &&
+  [[ $(identity_field name) != "$PE_NAME" || $(identity_field token) != "$PE_TOKEN" || $(identity_field data_dir) != "$PE_DATA_DIR" ]]; then
+  rm -f "$PE_IDENTITY"
+  write_identity "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR"
+fi
 
 output arch "$arch"
 output etcdSha256 "$(sha256sum "$dest/etcd" | cut -d' ' -f1)"
