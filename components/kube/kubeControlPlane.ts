@@ -21,8 +21,10 @@ import { RandomSecret } from "../pki/customResources";
 import { KubeControlPlaneMember, KubeInstallOptions } from "./kubeControlPlaneMember";
 import { KubeLoadBalancer, LoadBalancerHost } from "./kubeLoadBalancer";
 import { KubePki } from "./kubePki";
-import { DataSwitch } from "./customResources";
+import { DataSwitch, KubeRollout } from "./customResources";
+import { DEFAULT_VERSION as DEFAULT_ETCD_VERSION } from "../../planning/etcd/versions";
 import { ControlPlaneState, DataSwitchEtcd } from "../../planning/kube/resourceTypes";
+import { normalizeKubeVersion } from "../../planning/kube/versions";
 import { SnapshotSource } from "../../planning/etcd/resourceTypes";
 import { restoreProblems } from "../../planning/etcd/restorePlan";
 import { InputObject } from "../common/customResource";
@@ -254,6 +256,8 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       auditPolicy: args.auditPolicy,
       joinTokenTtlHours: args.joinTokenTtlHours,
       otherAddresses: ext?.cluster ? ext.cluster.hosts.map((h) => known(h.connection.host) ?? "") : undefined,
+      // The etcd version when the component knows it (stacked, or an EtcdCluster of this program).
+      etcdVersion: args.etcd?.stacked ? (args.etcd.stacked.version ?? DEFAULT_ETCD_VERSION) : ext?.cluster?.version,
     });
     if (args.restore) {
       const names = args.etcd?.stacked
@@ -423,6 +427,10 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       lb?.settleSeconds ??
       (lb?.hosts?.length || lb?.local ? Math.ceil((2 * (lb.checkIntervalMs ?? 1000)) / 1000) + 1 : lb?.endpoint !== undefined ? 30 : 0);
     this.members = [];
+    // A version change is rolled out by one resource, after every host's install and file steps and
+    // before any host's start step, in the order the version-skew policy needs (see KubeRollout).
+    let rolloutReady: (r: pulumi.Resource) => void = () => undefined;
+    const rolloutDone = new Promise<pulumi.Resource>((resolve) => (rolloutReady = resolve));
     for (const h of args.hosts) {
       const previous = this.members[this.members.length - 1];
       this.members.push(
@@ -444,7 +452,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
             encryptionKey,
             auditPolicy: args.auditPolicy ?? DEFAULT_AUDIT_POLICY,
             installAfter: preflights,
-            startAfter: previous ? [previous.service] : etcdReady,
+            startAfter: [...(previous ? [previous.service] : etcdReady), rolloutDone],
             filesAfter: [dataSwitch],
             dataEpoch: dataSwitch.epoch,
             startTimeoutSeconds: args.startTimeoutSeconds,
@@ -454,6 +462,25 @@ export class KubeControlPlane extends pulumi.ComponentResource {
         ),
       );
     }
+
+    rolloutReady(
+      new KubeRollout(
+        `${name}-version`,
+        {
+          controlPlane: name,
+          version: normalizeKubeVersion(args.version),
+          hosts: this.members.map((m, k) => ({
+            name: m.hostname,
+            connection: args.hosts[k].connection,
+            readyzUrl: m.url.apply((u) => `${u}/readyz`),
+            units: m.units(),
+          })),
+          settleSeconds,
+          startTimeoutSeconds: args.startTimeoutSeconds,
+        },
+        { ...child, dependsOn: [...etcdReady, ...this.members.flatMap((m) => m.hostReady)] },
+      ),
+    );
 
     const backends = pulumi.all(this.members.map((m) => m.advertiseAddress.apply((address) => ({ name: m.hostname, address, port }))));
     if (lb?.hosts?.length || lb?.local) {
