@@ -21,7 +21,7 @@ import {
 } from "../../planning/kube/versionRollout";
 import { normalizeKubeVersion } from "../../planning/kube/versions";
 import { Context, ResourceHandler } from "../common/handler";
-import { runHostStep } from "../common/hostStep";
+import { HostStepError, runHostStep } from "../common/hostStep";
 import { containsUnknown, reveal } from "../common/secrets";
 
 type Inputs = KubeRolloutInputs;
@@ -87,9 +87,12 @@ async function rollout(ctx: Context, i: Inputs, from: string | undefined): Promi
       if (r.state === "restarted") restarted++;
       done.push(`${s.component}@${s.host}`);
     } catch (e) {
+      const why =
+        e instanceof HostStepError
+          ? `${s.component} did not come up on ${target} (its previous unit was put back and restarted)`
+          : `${s.component} could not be rolled (nothing was changed on ${s.host})`;
       throw new Error(
-        `Kubernetes ${from ?? "?"} → ${target} stopped at ${s.host}: ${s.component} did not come up on ${target} ` +
-          `(its previous unit was put back): ${(e as Error).message}\n` +
+        `Kubernetes ${from ?? "?"} → ${target} stopped at ${s.host}: ${why}: ${(e as Error).message}\n` +
           `Done so far: ${done.join(", ") || "nothing"}. The other hosts keep running; fix the cause and run pulumi up again: the rollout resumes.`,
       );
     }
