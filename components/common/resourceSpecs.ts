@@ -55,7 +55,7 @@ export const resourceSpecs: Record<string, ResourceSpec> = {
     secretOutputs: ["encryptionKey"],
   },
   "etcd:kube:Rollout": {
-    outputs: ["running", "lastRollout"],
+    outputs: ["running", "lastRollout", "apiserverReadySeconds"],
     secretInputs: [["hosts", "[]", "connection", "privateKey"]],
     secretOutputs: [],
   },

@@ -463,24 +463,23 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       );
     }
 
-    rolloutReady(
-      new KubeRollout(
-        `${name}-version`,
-        {
-          controlPlane: name,
-          version: normalizeKubeVersion(args.version),
-          hosts: this.members.map((m, k) => ({
-            name: m.hostname,
-            connection: args.hosts[k].connection,
-            readyzUrl: m.url.apply((u) => `${u}/readyz`),
-            units: m.units(),
-          })),
-          settleSeconds,
-          startTimeoutSeconds: args.startTimeoutSeconds,
-        },
-        { ...child, dependsOn: [...etcdReady, ...this.members.flatMap((m) => m.hostReady)] },
-      ),
+    const rollout = new KubeRollout(
+      `${name}-version`,
+      {
+        controlPlane: name,
+        version: normalizeKubeVersion(args.version),
+        hosts: this.members.map((m, k) => ({
+          name: m.hostname,
+          connection: args.hosts[k].connection,
+          readyzUrl: m.url.apply((u) => `${u}/readyz`),
+          units: m.units(),
+        })),
+        settleSeconds,
+        startTimeoutSeconds: args.startTimeoutSeconds,
+      },
+      { ...child, dependsOn: [...etcdReady, ...this.members.flatMap((m) => m.hostReady)] },
     );
+    rolloutReady(rollout);
 
     const backends = pulumi.all(this.members.map((m) => m.advertiseAddress.apply((address) => ({ name: m.hostname, address, port }))));
     if (lb?.hosts?.length || lb?.local) {
@@ -589,9 +588,12 @@ export class KubeControlPlane extends pulumi.ComponentResource {
     this.certificatesNotAfter = pulumi
       .all(named.map(([, v]) => v))
       .apply((dates) => Object.fromEntries(named.map(([k], i) => [k, dates[i]])));
+    // The member's start step, or the version rollout when it restarted the apiserver (the start step then finds it current).
     this.apiserverReadySeconds = pulumi
-      .all(this.members.map((m) => m.lastStart))
-      .apply((starts) => Object.fromEntries(this.members.map((m, i) => [m.hostname, starts[i].apiserverReadySeconds ?? ""])));
+      .all([pulumi.all(this.members.map((m) => m.lastStart)), rollout.apiserverReadySeconds])
+      .apply(([starts, rolled]) =>
+        Object.fromEntries(this.members.map((m, i) => [m.hostname, starts[i].apiserverReadySeconds || (rolled ?? {})[m.hostname] || ""])),
+      );
     this.registerOutputs({
       endpoint: this.endpoint,
       caCertPem: this.caCertPem,

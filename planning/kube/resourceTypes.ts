@@ -152,4 +152,6 @@ export interface KubeRolloutOutputs {
   running: string;
   /** What the last rollout did, in one line ("" before any). */
   lastRollout: string;
+  /** Seconds from each apiserver's restart to ready in the last rollout, by host (restarted ones only). */
+  apiserverReadySeconds: Record<string, string>;
 }

@@ -80,11 +80,13 @@ async function rollout(ctx: Context, i: Inputs, from: string | undefined): Promi
   const started = Date.now();
   if (from) await ctx.log(PHASE, i.controlPlane, `Kubernetes ${from} → ${target}: ${steps.length} steps, one at a time`);
   const done: string[] = [];
+  const ready: Record<string, string> = {};
   let restarted = 0;
   for (const s of steps) {
     try {
       const r = await step(ctx, i, s);
       if (r.state === "restarted") restarted++;
+      if (r.state === "restarted" && s.component === "kube-apiserver" && r.seconds) ready[s.host] = r.seconds;
       done.push(`${s.component}@${s.host}`);
     } catch (e) {
       const why =
@@ -102,7 +104,7 @@ async function rollout(ctx: Context, i: Inputs, from: string | undefined): Promi
     ? `Kubernetes ${from} → ${target} on ${hosts.length} host(s): ${restarted} restart(s) in ${seconds} s (apiservers, then controller-managers, then schedulers)`
     : "";
   if (from) await ctx.log(PHASE, i.controlPlane, line);
-  return { running: target, lastRollout: line };
+  return { running: target, lastRollout: line, apiserverReadySeconds: ready };
 }
 
 export const kubeRolloutResource: ResourceHandler = {

@@ -35,7 +35,7 @@ const fakeOutputs: Record<string, Record<string, unknown>> = {
   "etcd:cluster:HealthGate": { clusterId: "c", leader: "m1" },
   "etcd:cluster:Member": { memberId: "1" },
   "etcd:cluster:Rollout": { running: "3.6.16", lastRollout: "", snapshot: "" },
-  "etcd:kube:Rollout": { running: "1.37.2", lastRollout: "" },
+  "etcd:kube:Rollout": { running: "1.37.2", lastRollout: "", apiserverReadySeconds: {} },
 };
 
 const registered = new Map<pulumi.ComponentResource, string[]>();
