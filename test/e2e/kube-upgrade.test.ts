@@ -268,4 +268,13 @@ describe.skipIf(!olderKubeAvailable())(`a control plane upgraded ${FROM} → ${T
     expect((await sessions()).map((a, i) => a - before[i])).toEqual([1, 1, 1, 1]);
     await setVersion(TO);
   }, 300_000);
+
+  it("a Kubernetes version whose etcd is too old (stacked 3.5.21 < 3.5.24) is refused at preview, no host contacted", async () => {
+    const other = await kubeTsStack(bed, "old-etcd", "3.5.21", { cpHosts: hostsConfig(), localLb: "true" });
+    const before = await sessions();
+    const r = await other.pulumi(["preview"], { allowFailure: true });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/Kubernetes 1\.37\.2 needs etcd 3\.5\.24 or newer .*etcd is 3\.5\.21: upgrade the etcd first/);
+    expect((await sessions()).map((a, i) => a - before[i])).toEqual([1, 1, 1, 1]);
+  }, 300_000);
 });
