@@ -234,7 +234,11 @@ describe.skipIf(!olderKubeAvailable())(`a control plane upgraded ${FROM} → ${T
     // Each apiserver ready before the next began to stop: stop began + restart-to-ready (the progress
     // line's seconds) < the next one's stop (journal times, one clock for all hosts).
     const stopping = async (h: number, unit = "kube-apiserver") =>
-      Number((await onHost(h, `journalctl -u ${unit} -o short-unix --no-pager | grep 'Stopping ' | tail -n1 | cut -d' ' -f1`)).trim());
+      Number(
+        (
+          await onHost(h, `journalctl -u ${unit} -o short-unix --no-pager | grep -F ': Stopping ${unit}' | tail -n1 | cut -d' ' -f1`)
+        ).trim(),
+      );
     const readySeconds = Object.fromEntries(ordered.map((l) => [l.split(" ")[0], Number(l.split(" ")[1])]));
     for (let k = 1; k < CP.length; k++) {
       const prevReady = (await stopping(CP[k - 1])) + readySeconds[`kube-apiserver@s${k}`];
