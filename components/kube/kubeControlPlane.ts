@@ -108,7 +108,11 @@ export interface KubeLoadBalancerChoice {
 export interface KubeControlPlaneArgs extends KubeInstallOptions {
   /** The control-plane hosts: 1, or 2 and more behind a load balancer. */
   hosts: KubeControlPlaneHost[];
-  /** Kubernetes version (1.36.x or 1.37.x). */
+  /**
+   * Kubernetes version (1.36.x or 1.37.x). Changing it is a rolling upgrade (a patch, or one minor up):
+   * every kube-apiserver, one at a time, then the controller-managers, then the schedulers; a skipped
+   * or downgraded minor, or a change together with a change of hosts, is refused at preview.
+   */
   version: string;
   /** The etcd the apiservers use. */
   etcd: KubeEtcd;

@@ -14,12 +14,16 @@
 #   PE_READYZ_URL      this apiserver's /readyz URL (https://<advertise address>:<port>/readyz)
 #   PE_START_TIMEOUT   seconds the component may take to be ready (default 180)
 #   PE_SETTLE_SECONDS  seconds to wait after kube-apiserver is ready, for the load balancer (default 0)
+#   PE_CHECK_ONLY      1: change nothing, only report whether this host's kube-apiserver runs and is
+#                      ready (checked on every host before a rollout's first restart) (default "")
 # Stdin: none.
 # Outputs:
 #   ::output state=<absent: no unit yet (the member's start writes it) | current: already the target
 #                   unit, active and ready | restarted>
 #   ::output seconds=<restart to ready, when restarted>
 #   ::output pid=<the component's MainPID afterwards>
+#   ::output ready=<yes|no> (check only: no unit yet counts as yes, there is nothing to take out)
+#   ::output why=<what is not ready> (check only, when not ready)
 # Idempotence: a re-run with the same parameters finds the unit current and restarts nothing, so an
 #   interrupted rollout resumes where it stopped.
 # rerun-revision: 1
@@ -27,6 +31,7 @@ set -euo pipefail
 # include: common/lib/common.sh
 # include: kube/lib/kube-host.sh
 : "${PE_COMPONENT:?}" "${PE_VERSION:?}" "${PE_UNIT:?}" "${PE_READYZ_URL:?}" "${PE_START_TIMEOUT:=180}" "${PE_SETTLE_SECONDS:=0}"
+: "${PE_CHECK_ONLY:=}"
 case $PE_COMPONENT in
 kube-apiserver | kube-controller-manager | kube-scheduler) ;;
 *) die "unknown component $PE_COMPONENT" ;;
@@ -42,6 +47,20 @@ path=/etc/systemd/system/$unit
 ca=$PE_KUBE_DIR/pki/ca.crt
 version_url=${PE_READYZ_URL%/readyz}/version
 
+if [[ $PE_CHECK_ONLY == 1 ]]; then
+  if [[ ! -f $path ]]; then
+    output ready yes
+  elif ! systemctl is-active --quiet "$unit"; then
+    output ready no
+    output why "$PE_COMPONENT is not running ($(systemctl is-active "$unit" || true))"
+  elif wait_ok "$PE_READYZ_URL" 10 --cacert "$ca" >/dev/null; then
+    output ready yes
+  else
+    output ready no
+    output why "$PE_COMPONENT does not answer ok on $PE_READYZ_URL"
+  fi
+  exit 0
+fi
 if [[ ! -f $path ]]; then
   log "no $unit yet: the member's start writes it"
   output state absent

@@ -70,6 +70,34 @@ async function step(ctx: Context, i: Inputs, s: RolloutStep): Promise<{ state: s
   return { state: r.outputs.state, seconds: r.outputs.seconds };
 }
 
+/**
+ * Before the first restart: every apiserver that runs is ready through its own address, so taking
+ * one out leaves the load balancer the others. A host whose apiserver is not ready refuses the
+ * rollout (nothing restarted); one already on the target unit (an interrupted rollout) counts as ready.
+ */
+async function checkApiservers(i: Inputs, from: string, target: string): Promise<void> {
+  const problems: string[] = [];
+  for (const h of i.hosts) {
+    const r = await runHostStep(undefined, h.connection, {
+      script: "kube-upgrade",
+      env: {
+        PE_COMPONENT: "kube-apiserver",
+        PE_VERSION: target,
+        PE_UNIT: h.units.apiserver,
+        PE_READYZ_URL: h.readyzUrl,
+        PE_CHECK_ONLY: "1",
+      },
+      timeoutMs: 60_000,
+    }).catch((e: Error) => ({ outputs: { ready: "no", why: e.message } as Record<string, string> }));
+    if (r.outputs.ready !== "yes") problems.push(`${h.name}: ${r.outputs.why || "kube-apiserver is not ready"}`);
+  }
+  if (problems.length)
+    throw new Error(
+      `Kubernetes ${from} → ${target} refused, nothing was restarted: every apiserver must be ready before the first one restarts ` +
+        `(the load balancer needs the others):\n  - ${problems.join("\n  - ")}`,
+    );
+}
+
 async function rollout(ctx: Context, i: Inputs, from: string | undefined): Promise<Outputs> {
   const target = normalizeKubeVersion(i.version);
   const hosts = i.hosts.map((h) => h.name);
@@ -78,7 +106,10 @@ async function rollout(ctx: Context, i: Inputs, from: string | undefined): Promi
   const plan = versionRolloutPlan(from ?? "", target, hosts);
   const steps = plan.steps.length ? plan.steps : versionRolloutPlan("", target, hosts).steps;
   const started = Date.now();
-  if (from) await ctx.log(PHASE, i.controlPlane, `Kubernetes ${from} → ${target}: ${steps.length} steps, one at a time`);
+  if (from) {
+    await ctx.log(PHASE, i.controlPlane, `Kubernetes ${from} → ${target}: ${steps.length} steps, one at a time`);
+    await checkApiservers(i, from, target);
+  }
   const done: string[] = [];
   const ready: Record<string, string> = {};
   let restarted = 0;

@@ -171,7 +171,15 @@ describe("etcd:kube:Rollout at up (host steps faked)", () => {
     const { runHostStep, HostStepError } = await import("../../provider/common/hostStep");
     const calls: string[] = [];
     let failAt = "";
+    let notReady = "";
+    const checked: string[] = [];
     vi.mocked(runHostStep).mockImplementation(async (_p, conn, step) => {
+      if (step.env!.PE_CHECK_ONLY === "1") {
+        checked.push(conn.host);
+        return conn.host === notReady
+          ? { outputs: { ready: "no", why: "kube-apiserver is not running" }, stdout: "" }
+          : { outputs: { ready: "yes" }, stdout: "" };
+      }
       const who = `${step.env!.PE_COMPONENT}@${conn.host}`;
       calls.push(who);
       if (who === failAt) throw new HostStepError(`kube-upgrade failed on ${conn.host} (exit 1): not ready`, "kube-upgrade", conn.host, 1);
@@ -204,6 +212,16 @@ describe("etcd:kube:Rollout at up (host steps faked)", () => {
       /stopped at cp2: kube-apiserver did not come up on 1\.37\.2 \(its previous unit was put back and restarted\): .*not ready\nDone so far: kube-apiserver@cp1\. The other hosts keep running/,
     );
     expect(calls).toEqual(["kube-apiserver@10.0.0.1", "kube-apiserver@10.0.0.2"]);
+
+    // Every apiserver is checked before the first restart: one not ready refuses, nothing restarted.
+    expect(checked).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+    calls.length = 0;
+    notReady = "10.0.0.3";
+    await expect(kubeRolloutResource.update(ctx, "id", olds, news)).rejects.toThrow(
+      /refused, nothing was restarted: every apiserver must be ready .*\n {2}- cp3: kube-apiserver is not running/,
+    );
+    expect(calls).toEqual([]);
+    notReady = "";
 
     // Refused at up too (a state written by hand, or a check skipped): nothing runs.
     calls.length = 0;
