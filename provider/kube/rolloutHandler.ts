@@ -122,7 +122,7 @@ async function rollout(ctx: Context, i: Inputs, from: string | undefined): Promi
     } catch (e) {
       const why =
         e instanceof HostStepError
-          ? `${s.component} did not come up on ${target} (its previous unit was put back and restarted)`
+          ? `${s.component} did not come up on ${target}` // the script's reason says what it put back
           : `${s.component} could not be rolled (nothing was changed on ${s.host})`;
       throw new Error(
         `Kubernetes ${from ?? "?"} → ${target} stopped at ${s.host}: ${why}: ${(e as Error).message}\n` +

@@ -209,7 +209,7 @@ describe("etcd:kube:Rollout at up (host steps faked)", () => {
     calls.length = 0;
     failAt = "kube-apiserver@10.0.0.2";
     await expect(kubeRolloutResource.update(ctx, "id", olds, news)).rejects.toThrow(
-      /stopped at cp2: kube-apiserver did not come up on 1\.37\.2 \(its previous unit was put back and restarted\): .*not ready\nDone so far: kube-apiserver@cp1\. The other hosts keep running/,
+      /stopped at cp2: kube-apiserver did not come up on 1\.37\.2: .*not ready\nDone so far: kube-apiserver@cp1\. The other hosts keep running/,
     );
     expect(calls).toEqual(["kube-apiserver@10.0.0.1", "kube-apiserver@10.0.0.2"]);
 
