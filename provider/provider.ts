@@ -16,6 +16,7 @@ import { memberResource } from "./etcd/memberHandler";
 import { restoreResource } from "./etcd/restoreHandler";
 import { rolloutResource } from "./etcd/rolloutHandler";
 import { dataSwitchResource } from "./kube/dataSwitchHandler";
+import { kubeRolloutResource } from "./kube/rolloutHandler";
 
 const handlers: Record<string, ResourceHandler> = {
   "etcd:tls:Certificate": certificate,
@@ -27,6 +28,7 @@ const handlers: Record<string, ResourceHandler> = {
   "etcd:cluster:Restore": restoreResource,
   "etcd:cluster:Rollout": rolloutResource,
   "etcd:kube:DataSwitch": dataSwitchResource,
+  "etcd:kube:Rollout": kubeRolloutResource,
 };
 
 /** urn:pulumi:stack::project::parent$type::name → type */

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for the tests: installs what they need, then runs unit and/or E2E tests.
-#   test.sh all | unit | e2e
+#   test.sh all | unit | e2e | kube-upgrade
+# kube-upgrade: only test/e2e/kube-upgrade.test.ts (a control plane upgraded 1.36.3 → 1.37.2), with
+# both Kubernetes versions of toolchain/versions.env built (the older one costs ~12 minutes cold).
 # The E2E tests need root (the bed uses network namespaces, mounts and systemd-nspawn).
 # `all` (npm test, what CI runs on a fresh clone) ends by checking that the checkout is unchanged.
 set -euo pipefail
@@ -52,6 +54,19 @@ if [[ $what == e2e || $what == all ]]; then
   log "E2E tests against the bed: ${#kube_suites[@]} Kubernetes suites"
   npx vitest run "${kube_suites[@]}" || failed=1
   ((failed == 0)) || exit 1
+fi
+if [[ $what == kube-upgrade ]]; then
+  # shellcheck source=toolchain/versions.env
+  . toolchain/versions.env
+  export PULUMI_ETCD_KUBE_VERSIONS=${PULUMI_ETCD_KUBE_VERSIONS-$KUBE_VERSIONS}
+  log "toolchain (pulumi, language hosts, etcd, Kubernetes $PULUMI_ETCD_KUBE_VERSIONS)"
+  PULUMI_ETCD_BIN=$(bash scripts/toolchain.sh | tail -n 1)
+  export PULUMI_ETCD_BIN
+  trap 'bash scripts/bed.sh down || true' EXIT
+  log "bed image (debootstrap once, then cached)"
+  bash scripts/bed.sh image
+  log "E2E: the control plane version upgrade"
+  npx vitest run test/e2e/kube-upgrade.test.ts
 fi
 if [[ $what == all ]]; then
   log "checking that the checkout is unchanged (git status)"

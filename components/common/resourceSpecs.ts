@@ -54,6 +54,11 @@ export const resourceSpecs: Record<string, ResourceSpec> = {
     ],
     secretOutputs: ["encryptionKey"],
   },
+  "etcd:kube:Rollout": {
+    outputs: ["running", "lastRollout", "apiserverReadySeconds"],
+    secretInputs: [["hosts", "[]", "connection", "privateKey"]],
+    secretOutputs: [],
+  },
   "etcd:tls:Certificate": {
     outputs: ["certPem", "privateKeyPem", "serialNumber", "notBefore", "notAfter", "fingerprintSha256"],
     secretInputs: [["signerPrivateKeyPem"]],

@@ -21,8 +21,10 @@ import { RandomSecret } from "../pki/customResources";
 import { KubeControlPlaneMember, KubeInstallOptions } from "./kubeControlPlaneMember";
 import { KubeLoadBalancer, LoadBalancerHost } from "./kubeLoadBalancer";
 import { KubePki } from "./kubePki";
-import { DataSwitch } from "./customResources";
+import { DataSwitch, KubeRollout } from "./customResources";
+import { DEFAULT_VERSION as DEFAULT_ETCD_VERSION } from "../../planning/etcd/versions";
 import { ControlPlaneState, DataSwitchEtcd } from "../../planning/kube/resourceTypes";
+import { normalizeKubeVersion } from "../../planning/kube/versions";
 import { SnapshotSource } from "../../planning/etcd/resourceTypes";
 import { restoreProblems } from "../../planning/etcd/restorePlan";
 import { InputObject } from "../common/customResource";
@@ -106,7 +108,11 @@ export interface KubeLoadBalancerChoice {
 export interface KubeControlPlaneArgs extends KubeInstallOptions {
   /** The control-plane hosts: 1, or 2 and more behind a load balancer. */
   hosts: KubeControlPlaneHost[];
-  /** Kubernetes version (1.36.x or 1.37.x). */
+  /**
+   * Kubernetes version (1.36.x or 1.37.x). Changing it is a rolling upgrade (a patch, or one minor up):
+   * every kube-apiserver, one at a time, then the controller-managers, then the schedulers; a skipped
+   * or downgraded minor, or a change together with a change of hosts, is refused at preview.
+   */
   version: string;
   /** The etcd the apiservers use. */
   etcd: KubeEtcd;
@@ -254,6 +260,8 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       auditPolicy: args.auditPolicy,
       joinTokenTtlHours: args.joinTokenTtlHours,
       otherAddresses: ext?.cluster ? ext.cluster.hosts.map((h) => known(h.connection.host) ?? "") : undefined,
+      // The etcd version when the component knows it (stacked, or an EtcdCluster of this program).
+      etcdVersion: args.etcd?.stacked ? (args.etcd.stacked.version ?? DEFAULT_ETCD_VERSION) : ext?.cluster?.version,
     });
     if (args.restore) {
       const names = args.etcd?.stacked
@@ -423,6 +431,10 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       lb?.settleSeconds ??
       (lb?.hosts?.length || lb?.local ? Math.ceil((2 * (lb.checkIntervalMs ?? 1000)) / 1000) + 1 : lb?.endpoint !== undefined ? 30 : 0);
     this.members = [];
+    // A version change is rolled out by one resource, after every host's install and file steps and
+    // before any host's start step, in the order the version-skew policy needs (see KubeRollout).
+    let rolloutReady: (r: pulumi.Resource) => void = () => undefined;
+    const rolloutDone = new Promise<pulumi.Resource>((resolve) => (rolloutReady = resolve));
     for (const h of args.hosts) {
       const previous = this.members[this.members.length - 1];
       this.members.push(
@@ -444,7 +456,7 @@ export class KubeControlPlane extends pulumi.ComponentResource {
             encryptionKey,
             auditPolicy: args.auditPolicy ?? DEFAULT_AUDIT_POLICY,
             installAfter: preflights,
-            startAfter: previous ? [previous.service] : etcdReady,
+            startAfter: [...(previous ? [previous.service] : etcdReady), rolloutDone],
             filesAfter: [dataSwitch],
             dataEpoch: dataSwitch.epoch,
             startTimeoutSeconds: args.startTimeoutSeconds,
@@ -454,6 +466,24 @@ export class KubeControlPlane extends pulumi.ComponentResource {
         ),
       );
     }
+
+    const rollout = new KubeRollout(
+      `${name}-version`,
+      {
+        controlPlane: name,
+        version: normalizeKubeVersion(args.version),
+        hosts: this.members.map((m, k) => ({
+          name: m.hostname,
+          connection: args.hosts[k].connection,
+          readyzUrl: m.url.apply((u) => `${u}/readyz`),
+          units: m.units(),
+        })),
+        settleSeconds,
+        startTimeoutSeconds: args.startTimeoutSeconds,
+      },
+      { ...child, dependsOn: [...etcdReady, ...this.members.flatMap((m) => m.hostReady)] },
+    );
+    rolloutReady(rollout);
 
     const backends = pulumi.all(this.members.map((m) => m.advertiseAddress.apply((address) => ({ name: m.hostname, address, port }))));
     if (lb?.hosts?.length || lb?.local) {
@@ -562,9 +592,12 @@ export class KubeControlPlane extends pulumi.ComponentResource {
     this.certificatesNotAfter = pulumi
       .all(named.map(([, v]) => v))
       .apply((dates) => Object.fromEntries(named.map(([k], i) => [k, dates[i]])));
+    // The member's start step, or the version rollout when it restarted the apiserver (the start step then finds it current).
     this.apiserverReadySeconds = pulumi
-      .all(this.members.map((m) => m.lastStart))
-      .apply((starts) => Object.fromEntries(this.members.map((m, i) => [m.hostname, starts[i].apiserverReadySeconds ?? ""])));
+      .all([pulumi.all(this.members.map((m) => m.lastStart)), rollout.apiserverReadySeconds])
+      .apply(([starts, rolled]) =>
+        Object.fromEntries(this.members.map((m, i) => [m.hostname, starts[i].apiserverReadySeconds || (rolled ?? {})[m.hostname] || ""])),
+      );
     this.registerOutputs({
       endpoint: this.endpoint,
       caCertPem: this.caCertPem,

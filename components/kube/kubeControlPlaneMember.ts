@@ -15,6 +15,7 @@ import { HostScript } from "../common/customResources";
 import { publicKeyPem } from "../../planning/pki/publicKey";
 import { Certificate } from "../pki/customResources";
 import { CertKeyPair, KubeMemberPki } from "./kubePki";
+import { KubeRolloutUnits } from "../../planning/kube/resourceTypes";
 
 /** Where the Kubernetes binaries come from: the version and a checked source. */
 export interface KubeInstallOptions {
@@ -62,8 +63,11 @@ export interface KubeControlPlaneMemberArgs extends KubeInstallOptions {
   auditPolicy?: pulumi.Input<string>;
   /** Resources the install waits for (KubeControlPlane: every host's preflight). */
   installAfter?: pulumi.Resource[];
-  /** Resources the (re)start waits for (KubeControlPlane: the previous host's start, so one restarts at a time). */
-  startAfter?: pulumi.Resource[];
+  /**
+   * Resources the (re)start waits for (KubeControlPlane: the previous host's start, so one restarts at
+   * a time, and its version rollout).
+   */
+  startAfter?: pulumi.Input<pulumi.Resource>[];
   /** Resources the files (certificates, kubeconfigs, etcd settings) wait for (KubeControlPlane: its data switch). */
   filesAfter?: pulumi.Resource[];
   /** Changes when the data under the apiservers was replaced (a switch or restore of their etcd): every component restarts. */
@@ -91,6 +95,12 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
   readonly service: HostScript;
   /** The install and file steps. */
   readonly hostReady: pulumi.Resource[];
+  readonly #units: pulumi.Output<KubeRolloutUnits>;
+
+  /** The components' systemd units for the declared version (a version rollout writes them first). */
+  units(): pulumi.Output<KubeRolloutUnits> {
+    return this.#units;
+  }
 
   constructor(name: string, args: KubeControlPlaneMemberArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:KubeControlPlaneMember", name, {}, opts);
@@ -205,6 +215,7 @@ export class KubeControlPlaneMember extends pulumi.ComponentResource {
       controllerManager: renderKubeUnit("kube-controller-manager", version, controllerManagerFlags(s)),
       scheduler: renderKubeUnit("kube-scheduler", version, schedulerFlags(s)),
     }));
+    this.#units = units;
     const serviceEnv = (phase: string) => ({
       PE_PHASE: phase,
       PE_UNIT_APISERVER: units.apply((u) => u.apiserver),

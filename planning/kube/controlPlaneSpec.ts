@@ -6,6 +6,7 @@ import { tokenTtlProblem } from "./bootstrapManifests";
 import { extraArgsProblems, ExtraArgs, managedFlagNames } from "./flags";
 import { cidrContains, parseCidr, serviceCidrProblem } from "./serviceNetwork";
 import { kubeVersionProblem, KubeSha256 } from "./versions";
+import { etcdRequirementProblem } from "./versionRollout";
 
 export const DEFAULTS = { serviceCidr: "10.96.0.0/12", clusterName: "kubernetes", dnsDomain: "cluster.local", port: 6443 } as const;
 
@@ -34,6 +35,8 @@ export interface ControlPlaneFacts {
   joinTokenTtlHours?: unknown;
   /** Addresses of other hosts of the stack (external etcd members): the service CIDR must not hold them either. */
   otherAddresses?: string[];
+  /** The etcd version, when known (stacked, or an EtcdCluster): the target Kubernetes must run on it. */
+  etcdVersion?: string;
 }
 
 export interface Findings {
@@ -87,6 +90,8 @@ export function validateControlPlane(f: ControlPlaneFacts): Findings {
 
   const v = kubeVersionProblem(f.version, f.sha256, f.binariesOnHost);
   if (v) errors.push(v);
+  const etcdTooOld = v ? undefined : etcdRequirementProblem(f.version, f.etcdVersion);
+  if (etcdTooOld) errors.push(etcdTooOld);
 
   const e = f.etcd;
   if (!e || Number(!!e.external) + Number(!!e.stacked) !== 1)

@@ -111,3 +111,47 @@ export interface DataSwitchOutputs {
   /** The etcd revision right after the last switch or restore ("" before any): the next one starts above it. */
   revision: string;
 }
+
+/** The units of one host's components for the declared version. */
+export interface KubeRolloutUnits {
+  /** kube-apiserver.service. */
+  apiserver: string;
+  /** kube-controller-manager.service. */
+  controllerManager: string;
+  /** kube-scheduler.service. */
+  scheduler: string;
+}
+
+/** A control-plane host, as a version rollout restarts its components. */
+export interface KubeRolloutHost {
+  /** The host's name. */
+  name: string;
+  /** How the provider reaches the host. */
+  connection: HostConnection;
+  /** This apiserver's /readyz URL (its own address, not the load balancer). */
+  readyzUrl: string;
+  /** Its units for the declared version. */
+  units: KubeRolloutUnits;
+}
+
+export interface KubeRolloutInputs {
+  /** The control plane's name. */
+  controlPlane: string;
+  /** The declared Kubernetes version: a change of it is rolled out, one component at a time. */
+  version: string;
+  /** The control-plane hosts, in declaration order (the restart order within each component). */
+  hosts: KubeRolloutHost[];
+  /** Seconds after a restarted apiserver is ready, for the load balancer to take it back; default 0. */
+  settleSeconds?: number;
+  /** Seconds each component may take to be ready; default 180. */
+  startTimeoutSeconds?: number;
+}
+
+export interface KubeRolloutOutputs {
+  /** The version the control plane was last brought to. */
+  running: string;
+  /** What the last rollout did, in one line ("" before any). */
+  lastRollout: string;
+  /** Seconds from each apiserver's restart to ready in the last rollout, by host (restarted ones only). */
+  apiserverReadySeconds: Record<string, string>;
+}

@@ -69,10 +69,11 @@ async function previewSteps(stack: Stack, label: string): Promise<Step[]> {
  */
 /**
  * Resource types this checkout has and the previous release did not, whose create changes nothing on
- * a cluster that already runs as declared (etcd:cluster:Rollout only reads the members' versions).
+ * a cluster that already runs as declared (etcd:cluster:Rollout only reads the members' versions;
+ * etcd:kube:Rollout finds every control-plane unit current and restarts nothing).
  * Their creation is allowed; the host facts checked after the up prove that nothing changed.
  */
-const NEW_BOOKKEEPING_TYPES = ["etcd:cluster:Rollout"];
+const NEW_BOOKKEEPING_TYPES = ["etcd:cluster:Rollout", "etcd:kube:Rollout"];
 
 function forbidden(steps: Step[]): Step[] {
   const versionChanged = release.version !== current;

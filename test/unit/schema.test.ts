@@ -35,6 +35,7 @@ const fakeOutputs: Record<string, Record<string, unknown>> = {
   "etcd:cluster:HealthGate": { clusterId: "c", leader: "m1" },
   "etcd:cluster:Member": { memberId: "1" },
   "etcd:cluster:Rollout": { running: "3.6.16", lastRollout: "", snapshot: "" },
+  "etcd:kube:Rollout": { running: "1.37.2", lastRollout: "", apiserverReadySeconds: {} },
 };
 
 const registered = new Map<pulumi.ComponentResource, string[]>();
@@ -202,6 +203,7 @@ describe("schema.json is generated from the TypeScript declarations", () => {
         "etcd:cluster:Rollout",
         "etcd:host:HostScript",
         "etcd:kube:DataSwitch",
+        "etcd:kube:Rollout",
         "etcd:tls:Certificate",
         "etcd:tls:RandomSecret",
         "etcd:index:EtcdCA",
