@@ -33,14 +33,18 @@
 #   it only on create and when PE_TRIGGER changes.
 # rerun-revision: 1
 set -euo pipefail
-# include: common/lib/common.sh
 # include: common/lib/s3.sh
 # include: etcd/lib/snapshot.sh
 : "${PE_TRIGGER:=}" "${PE_NEED_MIB:=}"
 if [[ -n $PE_NEED_MIB ]]; then
-  [[ $PE_NEED_MIB =~ ^[0-9]+$ ]] || die "bad PE_NEED_MIB"
-  require_free_kib /var/tmp $((PE_NEED_MIB * 1024)) "the snapshot (in /var/tmp)"
-  require_free_kib /var/lib $((PE_NEED_MIB * 1024)) "the snapshot's local copy (in /var/lib)"
+  [[ $PE_NEED_MIB =~ ^[0-9]+$ ]] || { echo "bad PE_NEED_MIB" >&2; exit 1; }
+  for d in /var/tmp /var/lib; do
+    free=$(df -Pk -- "$d" | awk 'NR==2 {print $4}')
+    if [[ ! $free =~ ^[0-9]+$ ]] || ((free < PE_NEED_MIB * 1024)); then
+      echo "[$(hostname) etcd-snapshot-now] ERROR: not enough disk for the snapshot in $d: $((${free:-0} / 1024)) MiB free, $PE_NEED_MIB MiB needed. Nothing was changed." >&2
+      exit 1
+    fi
+  done
 fi
 echo "[$(hostname) etcd-snapshot-now] taking a snapshot now${PE_TRIGGER:+ (trigger: $PE_TRIGGER)}" >&2
 command -v etcdctl >/dev/null || { echo "etcdctl is not installed on this host" >&2; exit 1; }
