@@ -245,6 +245,18 @@ start_s3() {
   echo $! >"$bed/s3.pid"
 }
 
+# wait_listening NAME PORT: waits until a server this script started accepts connections on the
+# bridge (s3rver, a node program, needs a second or more to listen on a loaded machine; a test that
+# connects at once failed in a CI rehearsal).
+wait_listening() {
+  local name=$1 port=$2 t
+  for ((t = 0; t < 300; t++)); do
+    if (exec 3<>"/dev/tcp/$net4.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  die "$name does not listen on $net4.1:$port after 30 s (log in $bed)"
+}
+
 cmd_up() {
   local n=${1:-3} i started=$SECONDS
   [[ $n =~ ^[1-9]$ ]] || die "usage: bed.sh up N (N from 1 to 9)"
@@ -265,6 +277,8 @@ cmd_up() {
   start_mirror
   start_s3
   for ((i = 1; i <= n; i++)); do wait_ssh "$i"; done
+  wait_listening mirror "$mirror_port"
+  if [[ -f $bed/s3.pid ]]; then wait_listening s3rver "$s3_port"; fi
   echo "$n" >"$bed/count"
   log "$n hosts up in $((SECONDS - started)) s; mirror http://$net4.1:$mirror_port/"
 }
