@@ -9,12 +9,11 @@
 // selection (PULUMI_ETCD_KUBE_VERSIONS) includes 1.36.3 and its binaries are in the cache:
 // `npm run test:kube-upgrade` (scripts/test.sh kube-upgrade).
 import { existsSync } from "node:fs";
-import * as https from "node:https";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshSessions } from "./cluster";
 import { Bed, bedDown, bedUp, onHost, Stack } from "./harness";
-import { adminCredentials, bedKubeSha256, httpsGet, kubectl, kubeOutputs, KubeOutputs, kubeTsStack, reader } from "./kube";
+import { adminCredentials, bedKubeSha256, httpsGet, kubectl, kubeOutputs, KubeOutputs, kubeTsStack, reader, requestLoop } from "./kube";
 
 const FROM = "1.36.3";
 const TO = "1.37.2";
@@ -38,48 +37,18 @@ function log(message: string): void {
 /** Creates a ConfigMap through the load balancer every intervalMs; counts acknowledged and failed creates. */
 function configMapWriter(endpoint: string, namespace: string, tls: { ca: string; cert: string; key: string }, intervalMs = 250) {
   const acked: string[] = [];
-  const failures: { at: number; error: string }[] = [];
-  let running = true;
-  let n = 0;
-  const agent = new https.Agent({ ...tls, keepAlive: false });
-  const create = (name: string) =>
-    new Promise<void>((resolve) => {
-      const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { n: name } });
-      const req = https.request(
-        `${endpoint}/api/v1/namespaces/${namespace}/configmaps`,
-        { method: "POST", agent, timeout: 5000, headers: { "content-type": "application/json" } },
-        (res) => {
-          res.resume();
-          res.on("end", () => {
-            if (res.statusCode === 201) acked.push(name);
-            else failures.push({ at: Date.now(), error: `HTTP ${res.statusCode}` });
-            resolve();
-          });
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.on("error", (e) => {
-        failures.push({ at: Date.now(), error: e.message });
-        resolve();
-      });
-      req.end(body);
-    });
-  const loop = (async () => {
-    while (running) {
-      const started = Date.now();
-      await create(`w-${String(n++).padStart(5, "0")}`);
-      await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
-    }
-  })();
-  return {
-    acked,
-    failures,
-    async stop() {
-      running = false;
-      await loop;
-      agent.destroy();
-    },
-  };
+  const loop = requestLoop(tls, intervalMs, (n) => {
+    const name = `w-${String(n).padStart(5, "0")}`;
+    return {
+      url: `${endpoint}/api/v1/namespaces/${namespace}/configmaps`,
+      method: "POST",
+      body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { n: name } }),
+      status: 201,
+      timeoutMs: 5000,
+      onOk: () => acked.push(name),
+    };
+  });
+  return { acked, failures: loop.failures, stop: () => loop.stop() };
 }
 
 interface UnitFacts {

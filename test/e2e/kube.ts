@@ -128,19 +128,34 @@ export function validClusterInfoSignature(kubeconfig: string, jws: string, token
   return expected === signature;
 }
 
-/** GETs url every intervalMs until stop() and counts failures, with when they happened. */
-export function reader(url: string, tls: { ca: string; cert?: string; key?: string }, intervalMs = 100) {
+/** One request of a requestLoop: what to send and the status that counts as success. */
+export interface LoopRequest {
+  url: string;
+  method?: string;
+  /** A JSON body. */
+  body?: string;
+  status: number;
+  timeoutMs: number;
+  onOk?: () => void;
+}
+
+/** Sends next(n) every intervalMs until stop(); counts successes and records failures with when they happened. */
+export function requestLoop(tls: { ca: string; cert?: string; key?: string }, intervalMs: number, next: (n: number) => LoopRequest) {
   const failures: { at: number; error: string }[] = [];
   let ok = 0;
+  let n = 0;
   let running = true;
   const agent = new https.Agent({ ...tls, keepAlive: false });
-  const once = () =>
+  const once = (r: LoopRequest) =>
     new Promise<void>((resolve) => {
-      const req = https.get(url, { agent, timeout: 3000 }, (res) => {
+      const headers = r.body === undefined ? {} : { "content-type": "application/json" };
+      const req = https.request(r.url, { method: r.method ?? "GET", agent, timeout: r.timeoutMs, headers }, (res) => {
         res.resume();
         res.on("end", () => {
-          if (res.statusCode === 200) ok++;
-          else failures.push({ at: Date.now(), error: `HTTP ${res.statusCode}` });
+          if (res.statusCode === r.status) {
+            ok++;
+            r.onOk?.();
+          } else failures.push({ at: Date.now(), error: `HTTP ${res.statusCode}` });
           resolve();
         });
       });
@@ -149,11 +164,12 @@ export function reader(url: string, tls: { ca: string; cert?: string; key?: stri
         failures.push({ at: Date.now(), error: e.message });
         resolve();
       });
+      req.end(r.body);
     });
   const loop = (async () => {
     while (running) {
       const started = Date.now();
-      await once();
+      await once(next(n++));
       await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - started))));
     }
   })();
@@ -168,6 +184,11 @@ export function reader(url: string, tls: { ca: string; cert?: string; key?: stri
       agent.destroy();
     },
   };
+}
+
+/** GETs url every intervalMs until stop() and counts failures, with when they happened. */
+export function reader(url: string, tls: { ca: string; cert?: string; key?: string }, intervalMs = 100) {
+  return requestLoop(tls, intervalMs, () => ({ url, status: 200, timeoutMs: 3000 }));
 }
 
 /**
