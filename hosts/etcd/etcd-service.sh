@@ -19,8 +19,8 @@
 #   ::output configSha256=<sha256 of the installed config>
 # Idempotence: a re-run with the same parameters changes nothing and restarts nothing: etcd is
 #   (re)started only when the config or unit changed, or an earlier run that changed them was killed
-#   before etcd restarted with them (its .pe-prev copies are left), or etcd is not active; systemd reloaded only when
-#   the unit changed, the unit enabled only when it was not. (PE_FRESH=true is the exception by
+#   before etcd restarted with them (its .pe-prev copies are left), or etcd is not active; systemd
+#   reloaded only when the unit changed, the unit enabled only when it was not. (PE_FRESH=true is the exception by
 #   design: the member handler passes it only for a new join.)
 # rerun-revision: 1
 set -euo pipefail
