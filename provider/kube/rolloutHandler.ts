@@ -22,6 +22,7 @@ import {
 import { normalizeKubeVersion } from "../../planning/kube/versions";
 import { Context, ResourceHandler } from "../common/handler";
 import { HostStepError, runHostStep } from "../common/hostStep";
+import { onEvery } from "../common/onEvery";
 import { containsUnknown, reveal } from "../common/secrets";
 
 type Inputs = KubeRolloutInputs;
@@ -49,15 +50,22 @@ function changeProblem(olds: Partial<Inputs & Outputs>, news: Inputs): string | 
   return undefined;
 }
 
+/** What kube-upgrade.sh needs to know of one component on one host, restarting it or only checking. */
+function upgradeEnv(i: Inputs, h: KubeRolloutHost, component: RolloutComponent): Record<string, string> {
+  return {
+    PE_COMPONENT: component,
+    PE_VERSION: normalizeKubeVersion(i.version),
+    PE_UNIT: h.units[UNIT_KEY[component]],
+    PE_READYZ_URL: h.readyzUrl,
+  };
+}
+
 async function step(ctx: Context, i: Inputs, s: RolloutStep): Promise<{ state: string; seconds?: string }> {
   const h = i.hosts.find((x) => x.name === s.host)!;
   const r = await runHostStep(undefined, h.connection, {
     script: "kube-upgrade",
     env: {
-      PE_COMPONENT: s.component,
-      PE_VERSION: normalizeKubeVersion(i.version),
-      PE_UNIT: h.units[UNIT_KEY[s.component]],
-      PE_READYZ_URL: h.readyzUrl,
+      ...upgradeEnv(i, h, s.component),
       PE_START_TIMEOUT: String(i.startTimeoutSeconds ?? 180),
       PE_SETTLE_SECONDS: String(i.settleSeconds ?? 0),
     },
@@ -76,21 +84,21 @@ async function step(ctx: Context, i: Inputs, s: RolloutStep): Promise<{ state: s
  * rollout (nothing restarted); one already on the target unit (an interrupted rollout) counts as ready.
  */
 async function checkApiservers(i: Inputs, from: string, target: string): Promise<void> {
-  const problems: string[] = [];
-  for (const h of i.hosts) {
-    const r = await runHostStep(undefined, h.connection, {
+  // Read-only checks: all hosts at once.
+  const checked = await onEvery(i.hosts, (h) =>
+    runHostStep(undefined, h.connection, {
       script: "kube-upgrade",
-      env: {
-        PE_COMPONENT: "kube-apiserver",
-        PE_VERSION: target,
-        PE_UNIT: h.units.apiserver,
-        PE_READYZ_URL: h.readyzUrl,
-        PE_CHECK_ONLY: "1",
-      },
+      env: { ...upgradeEnv(i, h, "kube-apiserver"), PE_CHECK_ONLY: "1" },
       timeoutMs: 60_000,
-    }).catch((e: Error) => ({ outputs: { ready: "no", why: e.message } as Record<string, string> }));
-    if (r.outputs.ready !== "yes") problems.push(`${h.name}: ${r.outputs.why || "kube-apiserver is not ready"}`);
-  }
+    }),
+  );
+  const problems = [
+    ...checked.problems,
+    ...i.hosts.flatMap((h, k) => {
+      const out = checked.values[k]?.outputs;
+      return out && out.ready !== "yes" ? [`${h.name}: ${out.why || "kube-apiserver is not ready"}`] : [];
+    }),
+  ];
   if (problems.length)
     throw new Error(
       `Kubernetes ${from} → ${target} refused, nothing was restarted: every apiserver must be ready before the first one restarts ` +
