@@ -10,7 +10,7 @@ export interface ResourceSpec {
 }
 
 export const resourceSpecs: Record<string, ResourceSpec> = {
-  "etcd:cluster:Bootstrap": { outputs: ["token", "initialCluster", "initialMembers"], secretInputs: [], secretOutputs: [] },
+  "etcd:cluster:Bootstrap": { outputs: ["token", "initialCluster", "initialMembers", "version"], secretInputs: [], secretOutputs: [] },
   "etcd:cluster:HealthGate": {
     outputs: ["clusterId", "leader"],
     secretInputs: [["members", "[]", "connection", "privateKey"], ["clientKeyPem"]],

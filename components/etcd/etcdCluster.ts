@@ -6,7 +6,7 @@ import { validateCluster } from "../../planning/etcd/clusterSpec";
 import { restoreProblems } from "../../planning/etcd/restorePlan";
 import { clientUrls, DEFAULT_DATA_DIR, peerUrls, Tuning } from "../../planning/etcd/etcdConfig";
 import { withDefaults } from "../../planning/etcd/ports";
-import { DEFAULT_DOWNLOAD_URL, DEFAULT_VERSION, normalize } from "../../planning/etcd/versions";
+import { DEFAULT_DOWNLOAD_URL, DEFAULT_VERSION, normalize, undeclaredVersion } from "../../planning/etcd/versions";
 import { HostConnection } from "../common/connection";
 import { RestoreMember, SnapshotSource } from "../../planning/etcd/resourceTypes";
 import { InputObject } from "../common/customResource";
@@ -34,8 +34,10 @@ export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   /** The members: 1, 3 or 5 (each on its own host). */
   members: EtcdClusterMember[];
   /**
-   * etcd version (3.5.3+, 3.6.x or 3.7.x); default 3.6.9. Changing it upgrades the running cluster
-   * in one `up`, through every hop etcd needs, one member at a time with the leader last.
+   * etcd version (3.5.3+, 3.6.x or 3.7.x). Changing it upgrades the running cluster in one `up`,
+   * through every hop etcd needs, one member at a time with the leader last. Without it a new cluster
+   * gets the package's default (the newest pinned release, 3.6.14) and keeps that version when a later
+   * release of the package moves the default; clusters created before 0.2.0 keep 3.6.9.
    */
   version?: string;
   /**
@@ -97,6 +99,19 @@ export interface ClusterMemberInfo {
  * A secure etcd cluster on existing hosts: validated inputs, preflight on every host, sha256-checked
  * binaries, mTLS everywhere, parallel bootstrap and a health gate.
  */
+/**
+ * The version a cluster that declares none runs, from its Bootstrap's state as the engine holds it in
+ * this deployment (the engine's own getResource, which resource rehydration uses). Not the `version`
+ * output itself: a state from before it was recorded lacks it, and a missing output is unknown in a
+ * preview, which would make every member's layout unknown there (and preview a replace).
+ */
+function bootstrapVersion(boot: Bootstrap): pulumi.Output<string> {
+  return boot.urn.apply(async (urn) => {
+    const got = (await pulumi.runtime.invoke("pulumi:pulumi:getResource", { urn })) as { state?: Record<string, unknown> };
+    return undeclaredVersion(got?.state);
+  });
+}
+
 export class EtcdCluster extends pulumi.ComponentResource {
   /** The members' client URLs (read after the health gate: the cluster is healthy). */
   readonly clientEndpoints: pulumi.Output<string[]>;
@@ -112,7 +127,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
   readonly clusterId: pulumi.Output<string>;
   /** host:path of the archives a restore made of the members' earlier state ([] without restore). */
   readonly restoreArchives: pulumi.Output<string[]>;
-  readonly version: string;
+  /** The cluster's version: the declared one, else the one it was created with. */
+  readonly version: pulumi.Output<string>;
+  /** The version as declared (undefined: the cluster keeps the version it was created with). */
+  readonly declaredVersion?: string;
   /** The version every member runs (after an upgrade in this `up`, the declared one). */
   readonly runningVersion: pulumi.Output<string>;
   readonly memberResources: EtcdMember[];
@@ -128,8 +146,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etcd:index:EtcdCluster", name, {}, opts);
-    const version = normalize(args.version ?? DEFAULT_VERSION);
-    this.version = version;
+    this.declaredVersion = args.version === undefined ? undefined : normalize(args.version);
+    // Checked at construct time: the declared version, or the default a new cluster would get (every
+    // recorded default is a pinned, supported release).
+    const checkedVersion = this.declaredVersion ?? DEFAULT_VERSION;
     this.clusterName = name;
     this.tuning = args.tuning;
     this.hosts = (args.members ?? []).map((m) => ({ name: m.name, connection: m.connection }));
@@ -140,7 +160,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         host: known(m.connection?.host),
         addresses: m.addresses ? knownEach(m.addresses) : undefined,
       })),
-      version,
+      version: checkedVersion,
       sha256: args.sha256,
       ports,
       tuning: args.tuning,
@@ -174,9 +194,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
           name: m.name,
           peerUrls: addressesOf(m).apply((a) => peerUrls({ addresses: a, ports })),
         })),
+        defaultVersion: DEFAULT_VERSION,
       },
       child,
     );
+    // Members added later get this too: the declared version, or the one the cluster was born with.
+    const version = this.declaredVersion !== undefined ? pulumi.output(this.declaredVersion) : bootstrapVersion(boot);
+    this.version = version;
 
     const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
     // Every host passes its checks before anything is written to any of them.
@@ -289,7 +313,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
         downloadUrl: args.downloadUrl ?? DEFAULT_DOWNLOAD_URL,
         tarballPath: args.tarballPath,
-        checksums: { ...args.upgradeChecksums, ...(args.sha256 ? { [version]: args.sha256 } : {}) },
+        checksums: version.apply((v) => ({ ...args.upgradeChecksums, ...(args.sha256 ? { [v]: args.sha256 } : {}) })),
         allowHops: args.allowUpgradeHops,
         minFreeDiskMb: args.minFreeDiskMb,
         startTimeoutSeconds: args.startTimeoutSeconds,
@@ -348,6 +372,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       restoreArchives: this.restoreArchives,
       token: this.token,
       runningVersion: this.runningVersion,
+      version: this.version,
     });
   }
 

@@ -55,7 +55,8 @@ export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions {
   hostname?: string;
   /** More names or IPs for the server certificate. */
   extraSans?: string[];
-  version: string;
+  /** The etcd version (x.y.z). */
+  version: pulumi.Input<string>;
   /** The cluster's birth facts: initial-cluster, its token, and "new" (bootstrap) or "existing" (join). */
   bootstrap: { initialCluster: pulumi.Input<string>; token: pulumi.Input<string>; state: pulumi.Input<"new" | "existing"> };
   /** A CA to issue the server and peer certificates from... */
@@ -125,7 +126,7 @@ export class EtcdMember extends pulumi.ComponentResource {
     this.memberName = memberName;
     if (!args.ca === !args.certificates)
       throw new Error(`EtcdMember ${name}: give exactly one of ca (to issue certificates) or certificates`);
-    const version = normalize(args.version);
+    const version = pulumi.output(args.version).apply(normalize);
     const ports = withDefaults(args.ports);
     const dataDir = args.dataDir ?? DEFAULT_DATA_DIR;
     const addresses = pulumi.all(args.addresses ?? [args.connection.host]);
@@ -174,13 +175,13 @@ export class EtcdMember extends pulumi.ComponentResource {
       PE_PORTS: `${ports.client} ${ports.peer} ${ports.metrics}`,
       PE_MIN_FREE_MB: String(args.minFreeDiskMb ?? 1024),
     };
-    const checksums = checksumsFor(version, args.sha256);
-    const url = (args.downloadUrl ?? DEFAULT_DOWNLOAD_URL).replace(/\{version\}/g, version);
+    const checksums = version.apply((v) => checksumsFor(v, args.sha256));
+    const fill = (template: string) => version.apply((v) => template.replace(/\{version\}/g, v));
     const installEnv = {
       ...identity,
       PE_VERSION: version,
-      PE_URL: args.tarballPath ? "" : url,
-      PE_TARBALL: (args.tarballPath ?? "").replace(/\{version\}/g, version),
+      PE_URL: args.tarballPath ? "" : fill(args.downloadUrl ?? DEFAULT_DOWNLOAD_URL),
+      PE_TARBALL: fill(args.tarballPath ?? ""),
       PE_SHA256_AMD64: checksums.amd64,
       PE_SHA256_ARM64: checksums.arm64,
     };
@@ -222,21 +223,21 @@ export class EtcdMember extends pulumi.ComponentResource {
     );
 
     this.hostReady = [install, files];
-    const layout = { name: memberName, ports, dataDir, version };
-    this.layout = addresses.apply((a) => ({ ...layout, addresses: a }));
+    const layout = pulumi.all([addresses, version]).apply(([a, v]) => ({ name: memberName, ports, dataDir, version: v, addresses: a }));
+    this.layout = layout;
     const start = (facts?: ServiceFacts) => {
       const token = facts?.token ?? args.bootstrap.token;
       const initialCluster = facts?.initialCluster ?? args.bootstrap.initialCluster;
       const config = pulumi
-        .all([addresses, initialCluster, token, facts ? "new" : args.bootstrap.state])
-        .apply(([a, ic, t, state]) => renderConfig({ ...layout, addresses: a }, { initialCluster: ic, token: t, state }, args.tuning));
+        .all([layout, initialCluster, token, facts ? "new" : args.bootstrap.state])
+        .apply(([l, ic, t, state]) => renderConfig(l, { initialCluster: ic, token: t, state }, args.tuning));
       const serviceEnv = (phase: string) => ({
         PE_PHASE: phase,
         PE_NAME: memberName,
         PE_TOKEN: token,
         PE_DATA_DIR: dataDir,
         PE_CONFIG: config,
-        PE_UNIT: renderUnit(layout),
+        PE_UNIT: layout.apply(renderUnit),
         PE_START_TIMEOUT: String(args.startTimeoutSeconds ?? 300),
       });
       if (args.membership) {

@@ -63,7 +63,7 @@ export interface KubeExternalEtcd {
 
 /** An etcd member on each control-plane host, created with the control plane. */
 export interface KubeStackedEtcd {
-  /** etcd version (3.5.3+, 3.6.x or 3.7.x); default 3.6.9. */
+  /** etcd version (3.5.3+, 3.6.x or 3.7.x); default as for an EtcdCluster (a new cluster gets 3.6.14 and keeps it). */
   version?: string;
   /** sha256 of the etcd release tarball. */
   sha256?: string;
@@ -261,7 +261,10 @@ export class KubeControlPlane extends pulumi.ComponentResource {
       joinTokenTtlHours: args.joinTokenTtlHours,
       otherAddresses: ext?.cluster ? ext.cluster.hosts.map((h) => known(h.connection.host) ?? "") : undefined,
       // The etcd version when the component knows it (stacked, or an EtcdCluster of this program).
-      etcdVersion: args.etcd?.stacked ? (args.etcd.stacked.version ?? DEFAULT_ETCD_VERSION) : ext?.cluster?.version,
+      // Undeclared: the default a new cluster gets, or the one it was created with (each pinned, >= 3.6.9).
+      etcdVersion: args.etcd?.stacked
+        ? (args.etcd.stacked.version ?? DEFAULT_ETCD_VERSION)
+        : ext?.cluster && (ext.cluster.declaredVersion ?? DEFAULT_ETCD_VERSION),
     });
     if (args.restore) {
       const names = args.etcd?.stacked

@@ -6,6 +6,10 @@
 #   PE_TRIGGER  why the snapshot is taken (any text; a new value makes Pulumi take a new one)
 #   PE_NEED_MIB  free MiB the snapshot needs in /var/tmp (where it is written, then compressed) and
 #               in /var/lib (its local copy); empty: not checked
+#   PE_PREFER_SCHEDULE  1: when this host has a SnapshotSchedule of the same cluster
+#               (/etc/pulumi-etcd/snapshot.env naming the PE_CLUSTER of stdin), the snapshot goes
+#               where the schedule's do (its local dir and/or S3, its retention) instead of where
+#               stdin says; empty or 0: stdin's settings
 # Stdin (secret): the settings file of etcd/lib/snapshot.sh (written 0600 under /run and removed),
 #   which sets:
 #   PE_CLUSTER      the cluster's name (in the file name)
@@ -35,7 +39,7 @@
 set -euo pipefail
 # include: common/lib/s3.sh
 # include: etcd/lib/snapshot.sh
-: "${PE_TRIGGER:=}" "${PE_NEED_MIB:=}"
+: "${PE_TRIGGER:=}" "${PE_NEED_MIB:=}" "${PE_PREFER_SCHEDULE:=}"
 if [[ -n $PE_NEED_MIB ]]; then
   [[ $PE_NEED_MIB =~ ^[0-9]+$ ]] || { echo "bad PE_NEED_MIB" >&2; exit 1; }
   for d in /var/tmp /var/lib; do
@@ -50,6 +54,13 @@ echo "[$(hostname) etcd-snapshot-now] taking a snapshot now${PE_TRIGGER:+ (trigg
 command -v etcdctl >/dev/null || { echo "etcdctl is not installed on this host" >&2; exit 1; }
 conf=/run/pe-snapshot-now.env
 (umask 077 && cat >"$conf")
+schedule_conf=/etc/pulumi-etcd/snapshot.env
+# shellcheck source=/dev/null
+cluster_of() { (. "$1" && printf '%s' "${PE_CLUSTER:-}"); }
+if [[ ${PE_PREFER_SCHEDULE:-} == 1 && -f $schedule_conf ]] && [[ $(cluster_of "$schedule_conf") == "$(cluster_of "$conf")" ]]; then
+  echo "[$(hostname) etcd-snapshot-now] to the SnapshotSchedule's destination ($schedule_conf)" >&2
+  cp "$schedule_conf" "$conf"
+fi
 if (PE_SNAPSHOT_CONF=$conf PE_FORCE=1 snapshot_main); then rc=0; else rc=$?; fi
 rm -f "$conf"
 exit "$rc"

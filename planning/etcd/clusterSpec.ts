@@ -83,6 +83,10 @@ export function validateCluster(spec: ClusterSpec): Findings {
   } else if (spec.dataDir?.split("/").some((seg) => seg === ".." || seg === "."))
     errors.push(`dataDir must not contain '.' or '..' segments`);
   if (spec.tuning) errors.push(...tuningProblems(spec.tuning));
+  if (spec.version !== undefined && !supportProblem(spec.version)) {
+    const w = catchupOn35Warning(normalize(spec.version), spec.tuning);
+    if (w) warnings.push(w);
+  }
   if (spec.tuning?.extraFlags && spec.version !== undefined && !supportProblem(spec.version)) {
     const version = normalize(spec.version);
     const typed = spec.tuning.snapshotCatchupEntries === undefined ? [] : [snapshotCatchupKey(version)];
@@ -91,6 +95,21 @@ export function validateCluster(spec: ClusterSpec): Findings {
     warnings.push(...flags.warnings);
   }
   return { errors, warnings };
+}
+
+/**
+ * snapshotCatchupEntries has no effect on 3.5 as rendered since 0.1.0 (snapshotCatchupKey): said at
+ * preview, with the key that does work there, rather than fixed under running clusters (a restart).
+ */
+export function catchupOn35Warning(version: string, tuning?: Tuning): string | undefined {
+  if (!version.startsWith("3.5.") || tuning?.snapshotCatchupEntries === undefined) return undefined;
+  const working = "experimental-snapshot-catch-up-entries";
+  if (tuning.extraFlags && working in tuning.extraFlags) return undefined;
+  return (
+    `tuning.snapshotCatchupEntries has no effect on etcd 3.5: it is written as ${snapshotCatchupKey(version)}, a key etcd 3.5's ` +
+    `config file ignores (it reads ${working}); kept so that running members are not restarted. For it to take effect ` +
+    `on 3.5, also set tuning.extraFlags { "${working}": "${tuning.snapshotCatchupEntries}" } (a restart of each member); from 3.6 on it works as is`
+  );
 }
 
 export function tuningProblems(t: Tuning): string[] {

@@ -113,7 +113,8 @@ function yamlScalar(v: string): string {
 /**
  * The key snapshotCatchupEntries is written under: 3.6 renamed the experimental flag. etcd 3.5's config
  * file knows it only as experimental-snapshot-catch-up-entries (its struct tag) and ignores this key;
- * correcting it restarts every 3.5 member that sets it, so that is left to a deliberate change.
+ * correcting it would restart every 3.5 member that sets it, so preview warns instead and names the
+ * working key for tuning.extraFlags (clusterSpec.ts catchupOn35Warning).
  */
 export function snapshotCatchupKey(version: string): string {
   return version.startsWith("3.5.") ? "experimental-snapshot-catchup-entries" : "snapshot-catchup-entries";

@@ -18,6 +18,8 @@ export interface BootstrapInputs {
   clusterName: string;
   /** The initial members; fixed at the cluster's birth (later changes are not applied). */
   members: BootstrapMember[];
+  /** The etcd version the cluster is born with when it declares none (recorded as `version`). */
+  defaultVersion?: string;
 }
 
 export interface BootstrapOutputs {
@@ -27,6 +29,11 @@ export interface BootstrapOutputs {
   initialCluster: string;
   /** The names of the initial members. */
   initialMembers: string[];
+  /**
+   * The default etcd version at the cluster's birth, which it keeps while it declares none; absent for
+   * clusters created before it was recorded (they run LEGACY_DEFAULT_VERSION).
+   */
+  version?: string;
 }
 
 /** A member the health gate expects. */
@@ -74,6 +81,11 @@ export interface InitialMembers {
   initialCluster: string;
   /** The names of the initial members. */
   initialMembers: string[];
+  /**
+   * The default etcd version at the cluster's birth, which it keeps while it declares none; absent for
+   * clusters created before it was recorded (they run LEGACY_DEFAULT_VERSION).
+   */
+  version?: string;
 }
 
 export interface MemberInputs {

@@ -4,9 +4,6 @@ import { RELEASE_CHECKSUMS } from "./releaseChecksums";
 export const ARCHES = ["amd64", "arm64"] as const;
 export type Arch = (typeof ARCHES)[number];
 
-// The version of a cluster that names none. Changing it would upgrade every such cluster on its next
-// `pulumi up`, so it moves only together with a guard that keeps existing clusters on their version.
-export const DEFAULT_VERSION = "3.6.9";
 export const DEFAULT_DOWNLOAD_URL = "https://github.com/etcd-io/etcd/releases/download/v{version}/etcd-v{version}-linux-{arch}.tar.gz";
 
 interface Version {
@@ -78,10 +75,27 @@ export function newestPinned(minor?: string): string | undefined {
 }
 
 /**
- * What DEFAULT_VERSION should become once existing clusters are guarded against a default change:
- * the newest release the package pins a checksum for (so it installs without a `sha256`).
+ * The version a new cluster that names none is created with: the newest release the package pins a
+ * checksum for (so it installs without a `sha256`). A cluster records it at birth (its Bootstrap's
+ * `version`) and keeps it: a release that moves the default upgrades no existing cluster.
  */
-export const RECOMMENDED_DEFAULT_VERSION = newestPinned()!;
+export const DEFAULT_VERSION = newestPinned()!;
+
+/**
+ * The default of every release before the recorded one (0.1.0): a cluster they created without a
+ * version has no recorded version and runs this.
+ */
+export const LEGACY_DEFAULT_VERSION = "3.6.9";
+
+/**
+ * The version of a cluster that declares none, from its Bootstrap's outputs as this deployment has
+ * them: the version recorded at birth; none recorded but a token (born before versions were
+ * recorded): the legacy default; no token (being created, in a preview): the default it will record.
+ */
+export function undeclaredVersion(bootstrap: { token?: unknown; version?: unknown } | undefined): string {
+  if (typeof bootstrap?.version === "string" && bootstrap.version) return normalize(bootstrap.version);
+  return bootstrap?.token ? LEGACY_DEFAULT_VERSION : DEFAULT_VERSION;
+}
 
 /** The pinned versions as runs of consecutive patches, oldest first: "3.5.3-3.5.33, 3.6.0-3.6.14". */
 export function pinnedSummary(): string {

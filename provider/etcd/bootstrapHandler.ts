@@ -1,7 +1,9 @@
 // etcd:cluster:Bootstrap: what a cluster knows only at its birth, the initial member set and a
 // unique initial-cluster-token. Created once and never updated: later member changes must not
 // rewrite the bootstrap-time initial cluster of the members that stay (that would restart them),
-// and members added later join the running cluster instead of bootstrapping.
+// and members added later join the running cluster instead of bootstrapping. It also records the
+// default etcd version at birth: a cluster that declares none keeps it when a later release of the
+// package moves the default.
 import { randomBytes } from "node:crypto";
 import { initialCluster as formatInitialCluster } from "../../planning/etcd/etcdConfig";
 import { clusterRegistry } from "./clusterRegistry";
@@ -28,7 +30,8 @@ export const bootstrapResource: ResourceHandler = {
     const initialCluster = formatInitialCluster(inputs.members);
     clusterRegistry.markFresh(token);
     await ctx.log("bootstrap", inputs.clusterName, `new cluster: ${inputs.members.length} initial member(s), token ${token}`);
-    return { id: token, outs: { token, initialCluster, initialMembers: inputs.members.map((m) => m.name) } };
+    const outs = { token, initialCluster, initialMembers: inputs.members.map((m) => m.name), version: inputs.defaultVersion };
+    return { id: token, outs };
   },
   async update(_ctx, _id, olds) {
     return { outs: olds };

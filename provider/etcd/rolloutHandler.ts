@@ -4,7 +4,8 @@
 // reads the versions live and resumes an interrupted hop. In order:
 //   1. checks, nothing restarted: every member answers and runs the planned version, one leader, the
 //      member list is exactly the declared members (no learner), no alarm;
-//   2. a snapshot on one member (local, gzip), named in the `snapshot` output;
+//   2. a snapshot on the leader's host, to its SnapshotSchedule's destination when it has one (else a
+//      local gzip file), named in the `snapshot` output;
 //   3. per hop: before 3.5 → 3.6, `etcdutl check v2store` on every member; before a downgrade, etcd's
 //      downgrade API (validate, enable, every member's storage version at the lower minor); the hop's
 //      binaries installed beside the old ones on every member (no restart), then
@@ -113,13 +114,14 @@ async function checkCluster(i: Inputs, probes: MemberProbe[]): Promise<void> {
     throw new Error(`upgrade of ${i.clusterName} to ${i.version} refused, nothing was restarted:\n  - ${problems.join("\n  - ")}`);
 }
 
-/** Step 2: a snapshot on the leader's host; returns host:path. */
+/** Step 2: a snapshot on the leader's host, to its SnapshotSchedule's destination if it has one; returns where. */
 async function snapshotFirst(ctx: Context, i: Inputs, m: RolloutMember, dbBytes: number, trigger: string): Promise<string> {
   // Room for the raw snapshot and its compressed copy, with a margin: checked before etcd writes it.
   const needMib = Math.ceil((2 * dbBytes) / 2 ** 20) + 64;
   const r = await runHostStep(ctx, m.connection, {
     script: "etcd-snapshot-now",
-    env: { PE_TRIGGER: trigger, PE_NEED_MIB: String(needMib) },
+    // With a SnapshotSchedule on that host, to its destination (S3 and/or its local dir).
+    env: { PE_TRIGGER: trigger, PE_NEED_MIB: String(needMib), PE_PREFER_SCHEDULE: "1" },
     stdin: snapshotSettings({ localDir: SNAPSHOT_DIR, compression: "gzip", keep: 3 }, i.clusterName, nameOf(m)),
     timeoutMs: 1_800_000,
   });

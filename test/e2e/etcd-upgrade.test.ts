@@ -12,6 +12,7 @@ import { Bed, bedDown, bedUp, onHost, Stack } from "./harness";
 import { Writer } from "./writer";
 
 let bed: Bed;
+const BUCKET = "pe-upgrade";
 beforeAll(async () => {
   bed = await bedUp(6);
 });
@@ -114,6 +115,14 @@ describe("3.5.35 → 3.6.16 → 3.7.3 in one up under a writer", () => {
     stack = await newStack("up3", "3.5.35", [1, 2, 3]);
     await stack.setConfig("upgradeChecksums", JSON.stringify({ "3.6.16": bedTarballSha256(bed, "3.6.16") }));
     await stack.setConfig("allowUpgradeHops", "true");
+    // A SnapshotSchedule to S3: the upgrade's first snapshot goes where its snapshots go.
+    await onHost(
+      1,
+      `curl -fsS --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -X PUT ${bed.s3}/${BUCKET}`,
+    );
+    for (const [k, v] of Object.entries({ s3Endpoint: bed.s3, s3Bucket: BUCKET, s3Prefix: "up3/", s3AccessKey: "S3RVER" }))
+      await stack.setConfig(k, v);
+    await stack.setConfig("s3SecretKey", "S3RVER", true);
     await stack.up();
     out = await clusterOutputs(stack);
     writer = new Writer(out.clientEndpoints, adminTls(out), 300);
@@ -140,7 +149,14 @@ describe("3.5.35 → 3.6.16 → 3.7.3 in one up under a writer", () => {
     // Two hops: each member twice, never two at once; in each hop the member that led goes last.
     await expectOneAtATime([1, 2, 3], since, 2);
     for (const hop of ["3.5.35 → 3.6.16", "3.6.16 → 3.7.3"]) expectLeaderLast(up.stdout, hop, 3);
-    expect(up.stdout).toMatch(/snapshot before the upgrade: /);
+    // To the SnapshotSchedule's bucket, where it is a snapshot like the schedule's (with its metadata).
+    const file = new RegExp(`snapshot before the upgrade: s3://${BUCKET}/up3/(up3-\\S+\\.db\\.gz)`).exec(up.stdout)?.[1];
+    expect(file, "the upgrade's snapshot in the schedule's bucket").toBeDefined();
+    const meta = (await (await fetch(`${bed.s3}/${BUCKET}/up3/${file}.json`)).json()) as { etcdVersion: string; size: number };
+    expect(meta.etcdVersion).toBe("3.5.35");
+    const body = await (await fetch(`${bed.s3}/${BUCKET}/up3/${file}`)).arrayBuffer();
+    expect(body.byteLength).toBe(meta.size);
+    log(`the upgrade's snapshot: s3://${BUCKET}/up3/${file}, ${meta.size} bytes`);
     expect(up.stdout).toMatch(/hop 1\/2 3\.5\.35 → 3\.6\.16: etcdutl check v2store: no custom v2 data on m\d, m\d, m\d/);
 
     out = await clusterOutputs(stack);

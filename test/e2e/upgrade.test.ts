@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminTls, bedTarballSha256, ClusterOutputs, membersConfig, withClient } from "./cluster";
 import { Bed, bedDown, bedLeftovers, bedUp, onHost, repo, RunResult, Stack } from "./harness";
 import { buildRelease, previousRelease, removeRelease } from "./release";
+import { LEGACY_DEFAULT_VERSION } from "../../planning/etcd/versions";
 
-const V36 = "3.6.16";
 const BUCKET = "etcd-upgrade";
 const HOSTS = [1, 2, 3];
 const release = previousRelease();
@@ -88,24 +88,28 @@ function forbidden(steps: Step[]): Step[] {
 /** What must not change on the hosts: etcd's process, the member list, the files etcd runs from. */
 interface HostFacts {
   mainPids: string[];
+  /** The binary each etcd runs (/opt/etcd/v<version>/etcd). */
+  binaries: string[];
   members: string[];
   etcdFiles: string[];
 }
 
 async function hostFacts(out: ClusterOutputs): Promise<HostFacts> {
   const mainPids: string[] = [];
+  const binaries: string[] = [];
   const etcdFiles: string[] = [];
   for (const h of HOSTS) {
     const pid = (await onHost(h, "systemctl show -p MainPID --value etcd")).trim();
     expect(Number(pid), `etcd on host ${h} runs`).toBeGreaterThan(0);
     mainPids.push(pid);
+    binaries.push((await onHost(h, `readlink /proc/${pid}/exe`)).trim());
     // Config, unit, identity, PKI: any change here would mean a restart to take effect.
     etcdFiles.push(await onHost(h, "sha256sum /etc/systemd/system/etcd.service $(find /etc/etcd -type f | sort)"));
   }
   const members = await withClient(out.clientEndpoints, adminTls(out), async (c) =>
     (await c.cluster.memberList({})).members.map((m) => `${m.ID} ${m.name} learner=${m.isLearner}`).sort(),
   );
-  return { mainPids, members, etcdFiles };
+  return { mainPids, binaries, members, etcdFiles };
 }
 
 /** Snapshots the runners have logged ("snapshot <file>.db.gz: ..."), on all hosts. */
@@ -126,7 +130,7 @@ function summary(up: RunResult): string {
  * The whole upgrade for one consumer: `pulumi up` with the previous release, then the same program
  * with this checkout's package (switch() points it there).
  */
-async function upgrade(stack: Stack, switchToCurrent: () => Promise<void>): Promise<void> {
+async function upgrade(stack: Stack, switchToCurrent: () => Promise<void>, version: string): Promise<void> {
   const t0 = Date.now();
   const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
   const first = await stack.up();
@@ -136,7 +140,8 @@ async function upgrade(stack: Stack, switchToCurrent: () => Promise<void>): Prom
     for (let i = 0; i < 20; i++) await c.put(`upgrade/${i}`).value(String(i));
   });
   const before = await hostFacts(out);
-  log(`${stack.name}: etcd MainPIDs ${before.mainPids.join(", ")}; members ${before.members.join("; ")}`);
+  log(`${stack.name}: etcd MainPIDs ${before.mainPids.join(", ")} (${before.binaries.join(", ")}); members ${before.members.join("; ")}`);
+  expect(before.binaries).toEqual(HOSTS.map(() => `/opt/etcd/v${version}/etcd`));
   for (const h of HOSTS) expect((await onHost(h, "systemctl is-active etcd-snapshot.timer")).trim()).toBe("active");
 
   await switchToCurrent();
@@ -150,6 +155,7 @@ async function upgrade(stack: Stack, switchToCurrent: () => Promise<void>): Prom
     log(`  ${line.trim()}`);
   const after = await hostFacts(out);
   expect(after.mainPids, "etcd's MainPID on each host").toEqual(before.mainPids);
+  expect(after.binaries, "the etcd binary each member runs").toEqual(before.binaries);
   expect(after.members, "the member list (IDs, names)").toEqual(before.members);
   expect(after.etcdFiles, "etcd's config, unit, identity and PKI").toEqual(before.etcdFiles);
   await withClient(out.clientEndpoints, adminTls(out), async (c) => expect(await c.get("upgrade/19").string()).toBe("19"));
@@ -184,13 +190,14 @@ afterAll(async () => {
 });
 
 describe(`upgrade from the previous release`, () => {
-  it("TypeScript program: no replace, delete or create; no etcd restart; the same members; snapshots still work", async () => {
+  it("TypeScript program without a version: no replace, delete or create; no etcd restart (still 0.1.0's default); the same members; snapshots still work", async () => {
     const stack = await Stack.create("schedule-ts", "upts", { packageRoot: previous });
     try {
       await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
       await stack.setConfig("members", membersConfig(bed, [0, 1, 2], ["u1", "u2", "u3"]));
-      await stack.setConfig("version", V36);
-      await stack.setConfig("sha256", bedTarballSha256(bed, V36));
+      // No version: 0.1.0 creates the cluster with its default, 3.6.9, and this checkout (whose
+      // default for new clusters is newer) must keep it there.
+      await stack.setConfig("sha256", bedTarballSha256(bed, LEGACY_DEFAULT_VERSION));
       await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
       await stack.setConfig("schedule", "*-*-* 03:00:00");
       await stack.setConfig("keep", "2");
@@ -200,14 +207,16 @@ describe(`upgrade from the previous release`, () => {
       await stack.setConfig("s3AccessKey", "S3RVER");
       await stack.setConfig("s3SecretKey", "S3RVER", true);
       await stack.setConfig("onDemandTrigger", "before-upgrade");
-      await upgrade(stack, async () => stack.usePackage(repo));
+      await upgrade(stack, async () => stack.usePackage(repo), LEGACY_DEFAULT_VERSION);
+      // The version the cluster keeps is what the component reports, too.
+      expect((await stack.outputs()).runningVersion).toBe(LEGACY_DEFAULT_VERSION);
       await stack.destroy();
     } finally {
       await stack.cleanup();
     }
   });
 
-  it("YAML program (pulumi package add): the same", async () => {
+  it("YAML program (pulumi package add), also without a version: the same", async () => {
     const stack = await Stack.create("upgrade-yaml", "upyaml", { packageRoot: previous });
     try {
       await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);
@@ -215,22 +224,26 @@ describe(`upgrade from the previous release`, () => {
         await stack.setConfig(`host${h}`, bed.hosts[h - 1].ip);
         await stack.setConfig(`hostKey${h}`, bed.hosts[h - 1].hostKey);
       }
-      await stack.setConfig("sha256", bedTarballSha256(bed, V36));
+      await stack.setConfig("sha256", bedTarballSha256(bed, LEGACY_DEFAULT_VERSION));
       await stack.setConfig("downloadUrl", `${bed.mirror}/etcd/etcd-v{version}-linux-{arch}.tar.gz`);
       await stack.setConfig("s3Endpoint", bed.s3);
       await stack.setConfig("s3Bucket", BUCKET);
       await stack.setConfig("s3AccessKey", "S3RVER");
       await stack.setConfig("s3SecretKey", "S3RVER", true);
       await stack.pulumi(["package", "add", `${previous}/bin/pulumi-resource-etcd`]);
-      await upgrade(stack, async () => {
-        stack.usePackage(repo);
-        await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
-        log(
-          `upyaml: Pulumi.yaml now names ${readFileSync(`${stack.dir}/Pulumi.yaml`, "utf8")
-            .match(/\/\S*bin\S*/g)
-            ?.join(", ")}`,
-        );
-      });
+      await upgrade(
+        stack,
+        async () => {
+          stack.usePackage(repo);
+          await stack.pulumi(["package", "add", `${repo}/bin/pulumi-resource-etcd`]);
+          log(
+            `upyaml: Pulumi.yaml now names ${readFileSync(`${stack.dir}/Pulumi.yaml`, "utf8")
+              .match(/\/\S*bin\S*/g)
+              ?.join(", ")}`,
+          );
+        },
+        LEGACY_DEFAULT_VERSION,
+      );
       await stack.destroy();
     } finally {
       await stack.cleanup();

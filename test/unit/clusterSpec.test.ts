@@ -209,3 +209,20 @@ describe("tuningProblems", () => {
     expect(tuningProblems({ extraFlags: { [key]: "1" } })).toEqual([`tuning.extraFlags: ${JSON.stringify(key)} is not an etcd flag name`]);
   });
 });
+
+describe("snapshotCatchupEntries on etcd 3.5", () => {
+  const spec = (version: string, tuning: ClusterSpec["tuning"]) => ({ ...good, version, sha256: "ab".repeat(32), tuning });
+  it("warns that 3.5 ignores it as written, naming the key that works", () => {
+    const { errors, warnings } = validateCluster(spec("3.5.35", { snapshotCatchupEntries: 5000 }));
+    expect(errors).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("no effect on etcd 3.5");
+    expect(warnings[0]).toContain('tuning.extraFlags { "experimental-snapshot-catch-up-entries": "5000" }');
+  });
+  it("is quiet with the working key in extraFlags, on 3.6 and 3.7, and without the setting", () => {
+    const extra = { snapshotCatchupEntries: 5000, extraFlags: { "experimental-snapshot-catch-up-entries": "5000" } };
+    expect(validateCluster(spec("3.5.35", extra)).warnings).toEqual([]);
+    for (const v of ["3.6.16", "3.7.3"]) expect(validateCluster(spec(v, { snapshotCatchupEntries: 5000 })).warnings).toEqual([]);
+    expect(validateCluster(spec("3.5.35", {})).warnings).toEqual([]);
+  });
+});

@@ -10,7 +10,8 @@ import {
   parseVersion,
   pinnedSummary,
   pinnedVersions,
-  RECOMMENDED_DEFAULT_VERSION,
+  undeclaredVersion,
+  LEGACY_DEFAULT_VERSION,
   supportProblem,
   versionProblem,
 } from "../../planning/etcd/versions";
@@ -35,9 +36,22 @@ describe("versionProblem", () => {
     expect(problem).toContain("use 3.5.3 or later");
   });
   it("installs the pinned default version without a sha256", () => {
-    expect(DEFAULT_VERSION).toBe("3.6.9");
-    expect(RELEASE_CHECKSUMS["3.6.9"]).toBeDefined();
-    expect(versionProblem("3.6.9")).toBeUndefined();
+    expect(DEFAULT_VERSION).toBe("3.6.14");
+    expect(RELEASE_CHECKSUMS[DEFAULT_VERSION]).toBeDefined();
+    expect(versionProblem(DEFAULT_VERSION)).toBeUndefined();
+  });
+  it("keeps a cluster that names no version on the version recorded at its birth, or on 0.1.0's default", () => {
+    expect(undeclaredVersion({ token: "t", version: "3.6.14" })).toBe("3.6.14");
+    expect(undeclaredVersion({ token: "t", version: "v3.6.12" })).toBe("3.6.12");
+    // Born before versions were recorded: a token, no version.
+    expect(undeclaredVersion({ token: "t" })).toBe("3.6.9");
+    expect(undeclaredVersion({ token: "t", version: "" })).toBe("3.6.9");
+    // Being created (a preview has no token yet) or unknown to the engine: the default it will record.
+    expect(undeclaredVersion({ defaultVersion: DEFAULT_VERSION } as never)).toBe(DEFAULT_VERSION);
+    expect(undeclaredVersion(undefined)).toBe(DEFAULT_VERSION);
+    // 0.1.0 (release/previous.json) created such clusters with 3.6.9, a version it pinned.
+    expect(LEGACY_DEFAULT_VERSION).toBe("3.6.9");
+    expect(versionProblem(LEGACY_DEFAULT_VERSION)).toBeUndefined();
   });
   it("accepts a leading v", () => {
     expect(versionProblem("v3.6.9")).toBeUndefined();
@@ -112,10 +126,9 @@ describe("pinned checksums", () => {
       expect(list.filter((v) => inRun(v)[0]?.[0] === a)).toHaveLength(span);
     }
   });
-  it("recommends the newest pinned version as the next default, and keeps the current default", () => {
-    expect(DEFAULT_VERSION).toBe("3.6.9");
-    expect(RELEASE_CHECKSUMS[RECOMMENDED_DEFAULT_VERSION]).toBeDefined();
-    for (const v of Object.keys(RELEASE_CHECKSUMS)) expect(compareVersions(v, RECOMMENDED_DEFAULT_VERSION)).toBeLessThanOrEqual(0);
+  it("defaults to the newest pinned version", () => {
+    expect(RELEASE_CHECKSUMS[DEFAULT_VERSION]).toBeDefined();
+    for (const v of Object.keys(RELEASE_CHECKSUMS)) expect(compareVersions(v, DEFAULT_VERSION)).toBeLessThanOrEqual(0);
     for (const minor of ["3.5", "3.6"]) {
       const newest = newestPinned(minor)!;
       expect(minorOf(newest)).toBe(minor);

@@ -1,6 +1,6 @@
 // E2E program: an EtcdCluster on bed hosts, shaped by stack config.
 import * as pulumi from "@pulumi/pulumi";
-import { EtcdCluster } from "../../../../dist/components";
+import { EtcdCluster, SnapshotSchedule } from "../../../../dist/components";
 
 interface MemberConfig {
   name: string;
@@ -33,6 +33,21 @@ const cluster = new EtcdCluster(config.get("clusterName") ?? pulumi.getStack(), 
   upgradeChecksums: config.getObject("upgradeChecksums"),
   allowUpgradeHops: config.getBoolean("allowUpgradeHops"),
 });
+
+// With s3Bucket: a daily SnapshotSchedule to S3 only (an upgrade's first snapshot goes there too).
+if (config.get("s3Bucket"))
+  new SnapshotSchedule("backups", {
+    cluster,
+    schedule: "*-*-* 03:00:00",
+    localDir: "",
+    s3: {
+      endpoint: config.require("s3Endpoint"),
+      bucket: config.require("s3Bucket"),
+      prefix: config.get("s3Prefix"),
+      accessKeyId: config.require("s3AccessKey"),
+      secretAccessKey: config.requireSecret("s3SecretKey"),
+    },
+  });
 
 export const clientEndpoints = cluster.clientEndpoints;
 export const caCertPem = cluster.caCertPem;

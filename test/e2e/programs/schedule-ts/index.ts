@@ -14,7 +14,8 @@ const cluster = new EtcdCluster(pulumi.getStack(), {
     name: m.name,
     connection: { host: m.ip, user: "root", privateKey: sshKey, hostKey: m.hostKey },
   })),
-  version: config.require("version"),
+  // Optional: the upgrade test leaves it out (a cluster that keeps the version it was created with).
+  version: config.get("version"),
   sha256: config.require("sha256"),
   downloadUrl: config.require("downloadUrl"),
 });
@@ -36,6 +37,8 @@ new SnapshotSchedule("backups", {
 // An on-demand snapshot, taken again whenever the trigger changes.
 const trigger = config.get("onDemandTrigger");
 const before = trigger ? new EtcdSnapshot("before-upgrade", { cluster, trigger, localDir: "", s3: s3("ondemand/") }) : undefined;
+// The upgrade test runs this program with 0.1.0 too, whose EtcdCluster has no runningVersion.
+export const runningVersion = (cluster as unknown as { runningVersion?: pulumi.Output<string> }).runningVersion;
 export const onDemand = before && { file: before.file, sha256: before.sha256, revision: before.revision, location: before.location };
 
 export const clientEndpoints = cluster.clientEndpoints;
