@@ -51,6 +51,8 @@ snapshot_main() {
   status=$(etcdctl "${tls[@]}" endpoint status -w json)
   me=$(grep -o '"member_id":[0-9]*' <<<"$status" | head -n1 | cut -d: -f2)
   leader=$(grep -o '"leader":[0-9]*' <<<"$status" | head -n1 | cut -d: -f2)
+  # The version the member runs (the etcd on PATH may already be a newer one installed beside it).
+  server_version=$(grep -o '"version":"[^"]*"' <<<"$status" | head -n1 | cut -d'"' -f4)
   if [[ ${PE_FORCE:-0} != 1 ]] && [[ -z $me || $me != "$leader" ]]; then
     log "not the leader: skipping (the leader takes this interval's snapshot)"
     exit 0
@@ -73,7 +75,7 @@ snapshot_main() {
   size=$(stat -c %s "$work/$name")
   sha=$(sha256sum "$work/$name" | cut -d' ' -f1)
   printf '{"file":"%s","revision":%s,"keys":%s,"size":%s,"sha256":"%s","dbSha256":"%s","member":"%s","etcdVersion":"%s","time":"%s","compression":"%s"}\n' \
-    "$name" "$revision" "$keys" "$size" "$sha" "$db_sha" "$PE_MEMBER" "$(etcd --version | sed -n 's/^etcd Version: //p')" "$stamp" "$PE_COMPRESS" >"$work/$name.json"
+    "$name" "$revision" "$keys" "$size" "$sha" "$db_sha" "$PE_MEMBER" "$server_version" "$stamp" "$PE_COMPRESS" >"$work/$name.json"
   log "snapshot $name: revision $revision, $keys keys, $size bytes, sha256 $sha"
 
   if [[ -n $PE_LOCAL_DIR ]]; then
