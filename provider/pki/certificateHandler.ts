@@ -1,13 +1,39 @@
 // etcd:tls:Certificate: a private key and an X.509 certificate, self-signed (a CA) or signed by a CA.
 // Every input change replaces it: a certificate is never edited in place. `rotation` exists so that
-// a user can ask for new keys explicitly (see the README on rotation).
+// a user can ask for new keys explicitly (see the README on rotation). A leaf is also replaced when
+// the diff (at preview and at up) finds its end of validity less than `renewBeforeHours` away; the
+// window itself is not part of its identity, so changing it alone changes nothing.
 import { CertificateSpec, issueCertificate, validateSpec } from "./certificates";
+import {
+  DEFAULT_RENEW_BEFORE_HOURS,
+  renewalDecision,
+  renewalMessage,
+  renewBeforeProblem,
+  renewEveryUpWarning,
+} from "../../planning/pki/renewal";
 import { containsUnknown, reveal, sameValue, secret } from "../common/secrets";
 import { changedKeys, ResourceHandler } from "../common/handler";
 
 const DEFAULTS = { keyAlgorithm: "ECDSA-P256", isCa: false, rotation: 0 };
 // Inputs that only feed the outputs' metadata are not part of the certificate identity.
 const OUTPUT_ONLY = ["certPem", "privateKeyPem", "serialNumber", "notBefore", "notAfter", "fingerprintSha256"];
+// Inputs that steer renewal only: a change is no reason for a new certificate.
+const STEERING = ["renewBeforeHours"];
+
+/** The resource's name, the last part of its URN. */
+const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
+
+/** Whether the certificate recorded in `olds` is renewed now, with the window declared in `news`; and the warning saying so. */
+export function renewal(name: string, olds: Record<string, unknown>, news: Record<string, unknown>, now = Date.now()): string | undefined {
+  const o = reveal<Record<string, unknown>>(olds);
+  if (containsUnknown(news.renewBeforeHours) || containsUnknown(news.isCa) || typeof o.notAfter !== "string") return undefined;
+  const n = reveal<Record<string, unknown>>(news);
+  const renewBeforeHours = n.renewBeforeHours === undefined ? DEFAULT_RENEW_BEFORE_HOURS : Number(n.renewBeforeHours);
+  const decision = renewalDecision({ notAfter: o.notAfter, renewBeforeHours, isCa: Boolean(n.isCa ?? o.isCa) }, now);
+  if (!decision.renew) return undefined;
+  const cert = { name, commonName: String(o.commonName ?? ""), serialNumber: o.serialNumber as string | undefined, notAfter: o.notAfter };
+  return renewalMessage(cert, decision);
+}
 
 function specOf(inputs: Record<string, unknown>): CertificateSpec {
   const v = reveal<Record<string, unknown>>(inputs);
@@ -26,16 +52,33 @@ function specOf(inputs: Record<string, unknown>): CertificateSpec {
 }
 
 export const certificate: ResourceHandler = {
-  async check(news) {
-    const inputs = { ...DEFAULTS, ...news };
+  async check(news, _olds, ctx) {
+    const inputs: Record<string, unknown> = { ...DEFAULTS, ...news };
     if (containsUnknown(inputs)) return { inputs };
     const failures = validateSpec(specOf(inputs)).map((reason) => ({ property: "", reason }));
+    const problem = renewBeforeProblem(reveal(inputs.renewBeforeHours), "renewBeforeHours");
+    if (problem) failures.push({ property: "renewBeforeHours", reason: problem });
+    else if (ctx && !inputs.isCa) {
+      const spec = specOf(inputs);
+      const warning = renewEveryUpWarning(spec.validityHours, Number(reveal(inputs.renewBeforeHours) ?? DEFAULT_RENEW_BEFORE_HOURS));
+      if (warning) await ctx.warn("certs", nameOf(ctx.urn), warning);
+    }
     return { inputs, failures };
   },
 
-  async diff(olds, news) {
-    const inputsOnly = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !OUTPUT_ONLY.includes(k)));
-    const replaces = changedKeys(inputsOnly(olds), news, sameValue);
+  async diff(olds, news, ctx) {
+    const identity = (o: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).filter(([k]) => !OUTPUT_ONLY.includes(k) && !STEERING.includes(k)));
+    const replaces = changedKeys(identity(olds), identity(news), sameValue);
+    if (replaces.length === 0) {
+      // Nothing declared changed: only time can make it due (never a new release by itself).
+      const name = ctx ? nameOf(ctx.urn) : String(reveal(olds.commonName) ?? "certificate");
+      const why = renewal(name, olds, news);
+      if (why) {
+        await ctx?.warn("certs", name, why);
+        replaces.push("notAfter");
+      }
+    }
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
   },
 
@@ -51,6 +94,15 @@ export const certificate: ResourceHandler = {
 
   async update() {
     throw new Error("a certificate is never updated in place; this is a bug in diff");
+  },
+
+  // Refresh reads nothing live (the certificate lives in the state) but says which certificates
+  // the next `up` renews, with the window they were declared with.
+  async read(ctx, id, props) {
+    const name = nameOf(ctx.urn);
+    const why = renewal(name, props, props);
+    if (why) await ctx.warn("refresh", name, why.replace("this up issues", "the next up issues"));
+    return { id, props };
   },
 
   async delete() {
