@@ -36,11 +36,12 @@ function hours(h: number): string {
 }
 
 /**
- * What preview and up say about a certificate being renewed: which one (name, subject, serial), its
- * end of validity, why (the window) and what happens.
+ * What preview, up and refresh (the engine diffs there too) say about a certificate being renewed,
+ * under the resource's name: its subject and serial, its end of validity, why (the window) and what
+ * happens.
  */
 export function renewalMessage(
-  cert: { name: string; commonName: string; serialNumber?: string; notAfter: string },
+  cert: { commonName: string; serialNumber?: string; notAfter: string },
   decision: Extract<RenewalDecision, { renew: true }>,
 ): string {
   const when =
@@ -49,8 +50,8 @@ export function renewalMessage(
       : `expires ${cert.notAfter}, in ${hours(decision.hoursLeft)}`;
   const serial = cert.serialNumber ? `, serial ${cert.serialNumber}` : "";
   return (
-    `${cert.name} (CN=${cert.commonName}${serial}) ${when}, within renewBefore (${decision.renewBeforeHours} h): ` +
-    `this up issues a new key and certificate from the same CA and installs it where the old one is used`
+    `CN=${cert.commonName}${serial}: ${when}, within renewBefore (${decision.renewBeforeHours} h): ` +
+    `due for renewal; pulumi up issues a new key and certificate from the same CA and installs it where the old one is used`
   );
 }
 

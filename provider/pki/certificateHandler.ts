@@ -24,15 +24,21 @@ const STEERING = ["renewBeforeHours"];
 const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
 
 /** Whether the certificate recorded in `olds` is renewed now, with the window declared in `news`; and the warning saying so. */
-export function renewal(name: string, olds: Record<string, unknown>, news: Record<string, unknown>, now = Date.now()): string | undefined {
+export function renewal(olds: Record<string, unknown>, news: Record<string, unknown>, now = Date.now()): string | undefined {
   const o = reveal<Record<string, unknown>>(olds);
   if (containsUnknown(news.renewBeforeHours) || containsUnknown(news.isCa) || typeof o.notAfter !== "string") return undefined;
   const n = reveal<Record<string, unknown>>(news);
   const renewBeforeHours = n.renewBeforeHours === undefined ? DEFAULT_RENEW_BEFORE_HOURS : Number(n.renewBeforeHours);
   const decision = renewalDecision({ notAfter: o.notAfter, renewBeforeHours, isCa: Boolean(n.isCa ?? o.isCa) }, now);
   if (!decision.renew) return undefined;
-  const cert = { name, commonName: String(o.commonName ?? ""), serialNumber: o.serialNumber as string | undefined, notAfter: o.notAfter };
-  return renewalMessage(cert, decision);
+  const cert = {
+    commonName: String(o.commonName ?? ""),
+    serialNumber: o.serialNumber as string | undefined,
+    notAfter: o.notAfter,
+  };
+  // Said once, with the renewal it causes (check runs more than once per resource).
+  const validity = typeof n.validityHours === "number" ? renewEveryUpWarning(n.validityHours, renewBeforeHours) : undefined;
+  return renewalMessage(cert, decision) + (validity ? `; note: its ${validity}` : "");
 }
 
 function specOf(inputs: Record<string, unknown>): CertificateSpec {
@@ -52,17 +58,12 @@ function specOf(inputs: Record<string, unknown>): CertificateSpec {
 }
 
 export const certificate: ResourceHandler = {
-  async check(news, _olds, ctx) {
+  async check(news) {
     const inputs: Record<string, unknown> = { ...DEFAULTS, ...news };
     if (containsUnknown(inputs)) return { inputs };
     const failures = validateSpec(specOf(inputs)).map((reason) => ({ property: "", reason }));
     const problem = renewBeforeProblem(reveal(inputs.renewBeforeHours), "renewBeforeHours");
     if (problem) failures.push({ property: "renewBeforeHours", reason: problem });
-    else if (ctx && !inputs.isCa) {
-      const spec = specOf(inputs);
-      const warning = renewEveryUpWarning(spec.validityHours, Number(reveal(inputs.renewBeforeHours) ?? DEFAULT_RENEW_BEFORE_HOURS));
-      if (warning) await ctx.warn("certs", nameOf(ctx.urn), warning);
-    }
     return { inputs, failures };
   },
 
@@ -72,10 +73,9 @@ export const certificate: ResourceHandler = {
     const replaces = changedKeys(identity(olds), identity(news), sameValue);
     if (replaces.length === 0) {
       // Nothing declared changed: only time can make it due (never a new release by itself).
-      const name = ctx ? nameOf(ctx.urn) : String(reveal(olds.commonName) ?? "certificate");
-      const why = renewal(name, olds, news);
+      const why = renewal(olds, news);
       if (why) {
-        await ctx?.warn("certs", name, why);
+        if (ctx) await ctx.warn("certs", nameOf(ctx.urn), why);
         replaces.push("notAfter");
       }
     }
@@ -94,15 +94,6 @@ export const certificate: ResourceHandler = {
 
   async update() {
     throw new Error("a certificate is never updated in place; this is a bug in diff");
-  },
-
-  // Refresh reads nothing live (the certificate lives in the state) but says which certificates
-  // the next `up` renews, with the window they were declared with.
-  async read(ctx, id, props) {
-    const name = nameOf(ctx.urn);
-    const why = renewal(name, props, props);
-    if (why) await ctx.warn("refresh", name, why.replace("this up issues", "the next up issues"));
-    return { id, props };
   },
 
   async delete() {
