@@ -10,7 +10,7 @@ import { DEFAULT_DOWNLOAD_URL, DEFAULT_VERSION, normalize, undeclaredVersion } f
 import { HostConnection } from "../common/connection";
 import { RestoreMember, SnapshotSource } from "../../planning/etcd/resourceTypes";
 import { InputObject } from "../common/customResource";
-import { CaKeyPair, ClientCertificate, EtcdCA } from "../pki/etcdCA";
+import { CaKeyPair, CertificateStatus, ClientCertificate, EtcdCA, LeafCertificateOptions } from "../pki/etcdCA";
 import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
 import { known, knownEach } from "../common/plain";
 import { HostScript } from "../common/customResources";
@@ -30,7 +30,7 @@ export interface EtcdClusterMember {
   extraSans?: string[];
 }
 
-export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
+export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions, LeafCertificateOptions {
   /** The members: 1, 3 or 5 (each on its own host). */
   members: EtcdClusterMember[];
   /**
@@ -117,6 +117,11 @@ export class EtcdCluster extends pulumi.ComponentResource {
   readonly clientEndpoints: pulumi.Output<string[]>;
   /** The cluster's CA certificate (PEM). */
   readonly caCertPem: pulumi.Output<string>;
+  /**
+   * Every certificate of the cluster: the CA, the client certificates and each member's server and
+   * peer certificate, with serial number and end of validity.
+   */
+  readonly certificates: pulumi.Output<CertificateStatus[]>;
   /** Client certificate for etcdctl (private key secret). */
   readonly admin: ClientCertificate;
   /** The members, their hosts and URLs. */
@@ -180,7 +185,20 @@ export class EtcdCluster extends pulumi.ComponentResource {
     for (const w of findings.warnings) void pulumi.log.warn(`EtcdCluster ${name}: ${w}`, this);
     const child = { parent: this };
 
-    const ca = args.ca instanceof EtcdCA ? args.ca : new EtcdCA(`${name}`, { existing: args.ca, keyAlgorithm: args.keyAlgorithm }, child);
+    // With an EtcdCA given, its client certificates are its own (leafValidityHours, leafRenewBeforeHours).
+    const ca =
+      args.ca instanceof EtcdCA
+        ? args.ca
+        : new EtcdCA(
+            `${name}`,
+            {
+              existing: args.ca,
+              keyAlgorithm: args.keyAlgorithm,
+              leafValidityHours: args.certValidityHours,
+              leafRenewBeforeHours: args.certRenewBeforeHours,
+            },
+            child,
+          );
     this.caCertPem = ca.certPem;
     this.admin = ca.admin;
     this.etcdCa = ca;
@@ -243,6 +261,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
             bootstrap: { initialCluster: boot.initialCluster, token: boot.token, state: "new" },
             ca: { certPem: ca.certPem, privateKeyPem: ca.privateKeyPem },
             keyAlgorithm: args.keyAlgorithm,
+            certValidityHours: args.certValidityHours,
+            certRenewBeforeHours: args.certRenewBeforeHours,
             ports,
             tuning: args.tuning,
             dataDir,
@@ -362,9 +382,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
         `export ETCDCTL_KEY=admin.key   # admin.privateKeyPem (secret)`,
       ].join("\n"),
     );
+    this.certificates = pulumi
+      .all([ca.certificates, ...this.memberResources.map((m) => m.certificates)])
+      .apply(([caAndClients, ...members]) => [...caAndClients, ...members.flat()]);
     this.registerOutputs({
       clientEndpoints: this.clientEndpoints,
       caCertPem: this.caCertPem,
+      certificates: this.certificates,
       admin: this.admin,
       members: this.members,
       etcdctlEnv: this.etcdctlEnv,

@@ -9,6 +9,7 @@ import { checksumsFor, DEFAULT_DOWNLOAD_URL, normalize } from "../../planning/et
 import { HostConnection } from "../common/connection";
 import { HostScript } from "../common/customResources";
 import { Certificate } from "../pki/customResources";
+import { CertificateStatus, LeafCertificateOptions } from "../pki/etcdCA";
 import { Member } from "./customResources";
 
 export interface MemberCertificates {
@@ -45,7 +46,7 @@ export interface MemberHostOptions {
   startTimeoutSeconds?: number;
 }
 
-export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions {
+export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions, LeafCertificateOptions {
   /** The etcd member name; default the resource name. */
   memberName?: string;
   connection: HostConnection;
@@ -64,7 +65,6 @@ export interface EtcdMemberArgs extends EtcdInstallOptions, MemberHostOptions {
   /** ...or certificates you supply. */
   certificates?: MemberCertificates;
   keyAlgorithm?: pulumi.Input<string>;
-  certValidityHours?: pulumi.Input<number>;
   /** Change to re-issue the member's certificates. */
   certRotation?: pulumi.Input<number>;
   /** Resources the install waits for (EtcdCluster: every member's preflight). */
@@ -110,6 +110,9 @@ export class EtcdMember extends pulumi.ComponentResource {
   readonly etcdSha256: pulumi.Output<string>;
   readonly arch: pulumi.Output<string>;
   readonly serverCertNotAfter?: pulumi.Output<string>;
+  readonly peerCertNotAfter?: pulumi.Output<string>;
+  /** The server and peer certificates' serial numbers and ends of validity (empty when they are supplied). */
+  readonly certificates: pulumi.Output<CertificateStatus[]>;
   /** The running service (a Member resource with membership, else a HostScript); depend on it to act after the member started. */
   service!: pulumi.CustomResource;
   /** The install and PKI steps: done before the service starts (and before a restore). */
@@ -151,12 +154,19 @@ export class EtcdMember extends pulumi.ComponentResource {
             signerCertPem: args.ca!.certPem,
             signerPrivateKeyPem: args.ca!.privateKeyPem,
             rotation: args.certRotation,
+            renewBeforeHours: args.certRenewBeforeHours,
           },
           child,
         );
       const server = issue("server");
       const peer = issue("peer");
       this.serverCertNotAfter = server.notAfter;
+      this.peerCertNotAfter = peer.notAfter;
+      const status = (kind: string, c: Certificate) =>
+        pulumi
+          .all([c.serialNumber, c.notAfter])
+          .apply(([serialNumber, notAfter]) => ({ name: `${memberName}/${kind}`, serialNumber, notAfter }));
+      this.certificates = pulumi.all([status("server", server), status("peer", peer)]);
       pki = {
         caCertPem: args.ca.certPem,
         serverCertPem: server.certPem,
@@ -166,6 +176,7 @@ export class EtcdMember extends pulumi.ComponentResource {
       };
     } else {
       pki = args.certificates!;
+      this.certificates = pulumi.output([]);
     }
 
     const identity = {
@@ -277,7 +288,13 @@ export class EtcdMember extends pulumi.ComponentResource {
           { ...child, dependsOn: [files] },
         );
       }
-      this.registerOutputs({ peerUrls: this.peerUrls, clientUrls: this.clientUrls, etcdSha256: this.etcdSha256, arch: this.arch });
+      this.registerOutputs({
+        peerUrls: this.peerUrls,
+        clientUrls: this.clientUrls,
+        etcdSha256: this.etcdSha256,
+        arch: this.arch,
+        certificates: this.certificates,
+      });
     };
     let started = false;
     this.startService = (facts) => {

@@ -3,6 +3,29 @@ import * as pulumi from "@pulumi/pulumi";
 import { X509Certificate } from "node:crypto";
 import { Certificate } from "./customResources";
 
+/** How long the leaf certificates a component issues are valid, and when `pulumi up` renews them. */
+export interface LeafCertificateOptions {
+  /** Validity of the leaf certificates issued here (server, peer, client), in hours; default 1 year. */
+  certValidityHours?: pulumi.Input<number>;
+  /**
+   * Hours before a leaf certificate's end of validity from which `pulumi up` renews it: a new key and
+   * certificate from the same CA, installed without restarting etcd (it reads the files again for
+   * every new TLS connection). `pulumi preview` names each certificate it renews and why. Default
+   * 720 (30 days); 0 renews only an expired one. Changing it alone changes nothing.
+   */
+  certRenewBeforeHours?: pulumi.Input<number>;
+}
+
+/** A certificate's identity and end of validity, as the outputs list them. */
+export interface CertificateStatus {
+  /** Which certificate: "ca", "admin", "healthcheck", "apiserver-etcd-client", "<member>/server", "<member>/peer". */
+  name: string;
+  /** Serial number (hex, as openssl prints it). */
+  serialNumber: string;
+  /** End of validity (ISO 8601). */
+  notAfter: string;
+}
+
 /** An existing CA certificate and its private key (for example kubeadm's etcd CA). */
 export interface CaKeyPair {
   /** The CA certificate (PEM). */
@@ -21,6 +44,11 @@ export interface EtcdCAArgs {
   validityHours?: pulumi.Input<number>;
   /** Validity of the client certificates issued here, in hours; default 1 year. */
   leafValidityHours?: pulumi.Input<number>;
+  /**
+   * Hours before a client certificate's end of validity from which `pulumi up` renews it (preview
+   * says which and why); default 720 (30 days). Changing it alone changes nothing.
+   */
+  leafRenewBeforeHours?: pulumi.Input<number>;
   /** The created CA's common name; default "<name> etcd CA". */
   commonName?: pulumi.Input<string>;
   /** Adopt an existing CA (for example kubeadm's etcd CA) instead of creating one. */
@@ -40,6 +68,8 @@ export interface ClientCertificate {
   privateKeyPem: pulumi.Output<string>;
   /** End of validity (ISO 8601). */
   notAfter: pulumi.Output<string>;
+  /** Serial number (hex). */
+  serialNumber: pulumi.Output<string>;
 }
 
 const CA_VALIDITY_HOURS = 10 * 365 * 24;
@@ -56,6 +86,8 @@ export class EtcdCA extends pulumi.ComponentResource {
   readonly privateKeyPem: pulumi.Output<string>;
   /** End of the CA's validity (ISO 8601). */
   readonly notAfter: pulumi.Output<string>;
+  /** The CA's and the client certificates' serial numbers and ends of validity. */
+  readonly certificates: pulumi.Output<CertificateStatus[]>;
   /** Client certificate for etcdctl. */
   readonly admin: ClientCertificate;
   /** Client certificate for health checks (etcdctl endpoint health). */
@@ -105,16 +137,31 @@ export class EtcdCA extends pulumi.ComponentResource {
           signerCertPem: this.certPem,
           signerPrivateKeyPem: this.privateKeyPem,
           rotation: args.rotation,
+          renewBeforeHours: args.leafRenewBeforeHours,
         },
         child,
       );
-      return { certPem: c.certPem, privateKeyPem: c.privateKeyPem, notAfter: c.notAfter };
+      return { certPem: c.certPem, privateKeyPem: c.privateKeyPem, notAfter: c.notAfter, serialNumber: c.serialNumber };
     };
     this.admin = client("admin", "etcd-admin");
     this.healthcheck = client("healthcheck", "etcd-healthcheck");
     this.apiserverEtcdClient = client("apiserver-etcd-client", "kube-apiserver-etcd-client", "system:masters");
 
+    const status = (name: string, c: ClientCertificate) =>
+      pulumi.all([c.serialNumber, c.notAfter]).apply(([serialNumber, notAfter]) => ({ name, serialNumber, notAfter }));
+    const caStatus = this.certPem.apply((pem) => {
+      const x = new X509Certificate(pem);
+      return { name: "ca", serialNumber: x.serialNumber, notAfter: new Date(x.validTo).toISOString() };
+    });
+    this.certificates = pulumi.all([
+      caStatus,
+      status("admin", this.admin),
+      status("healthcheck", this.healthcheck),
+      status("apiserver-etcd-client", this.apiserverEtcdClient),
+    ]);
+
     this.registerOutputs({
+      certificates: this.certificates,
       certPem: this.certPem,
       privateKeyPem: this.privateKeyPem,
       notAfter: this.notAfter,

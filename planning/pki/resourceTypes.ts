@@ -27,6 +27,12 @@ export interface CertificateInputs {
   signerPrivateKeyPem?: string;
   /** Change to get a new key and certificate. */
   rotation?: number;
+  /**
+   * A leaf certificate only: hours before its end of validity from which a `pulumi up` issues a new
+   * key and certificate (preview names it and says why); default 720 (30 days). Changing it alone
+   * changes nothing until the window is reached.
+   */
+  renewBeforeHours?: number;
 }
 
 export interface CertificateOutputs {

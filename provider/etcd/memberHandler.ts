@@ -219,8 +219,9 @@ export const memberResource: ResourceHandler = {
     if (!sameValue(o.peerUrls, n.peerUrls)) replaces.push("peerUrls");
     if (!sameValue(o.layout?.dataDir, n.layout?.dataDir)) replaces.push("layout.dataDir");
     if (!sameValue(o.connection?.host, n.connection?.host)) replaces.push("connection.host");
-    // Delete steering changes are kept (an update with no host action) so destroy uses them.
-    const steering = ["allowUnsafeScaleDown", "purgeDataOnDestroy"].filter((k) => !sameValue(olds[k], news[k]));
+    // Delete steering changes are kept (an update with no host action) so destroy uses them; so is
+    // a renewed admin certificate, which a later removal or refresh must use (the old one expires).
+    const steering = ["allowUnsafeScaleDown", "purgeDataOnDestroy", "adminTls"].filter((k) => !sameValue(olds[k], news[k]));
     return { changes: changed.length > 0 || replaces.length > 0 || steering.length > 0, replaces, deleteBeforeReplace: true };
   },
   async create(ctx, wire) {

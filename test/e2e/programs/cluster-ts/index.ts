@@ -32,6 +32,8 @@ const cluster = new EtcdCluster(config.get("clusterName") ?? pulumi.getStack(), 
   restore: config.getObject("restore"),
   upgradeChecksums: config.getObject("upgradeChecksums"),
   allowUpgradeHops: config.getBoolean("allowUpgradeHops"),
+  certValidityHours: config.getNumber("certValidityHours"),
+  certRenewBeforeHours: config.getNumber("certRenewBeforeHours"),
 });
 
 // With s3Bucket: a daily SnapshotSchedule to S3 only (an upgrade's first snapshot goes there too).
@@ -59,3 +61,4 @@ export const etcdctlEnv = cluster.etcdctlEnv;
 export const clusterId = cluster.clusterId;
 export const etcdSha256 = cluster.memberResources.map((m) => m.etcdSha256);
 export const runningVersion = cluster.runningVersion;
+export const certificates = cluster.certificates;
