@@ -32,6 +32,7 @@ const cluster = new EtcdCluster(config.get("clusterName") ?? pulumi.getStack(), 
   restore: config.getObject("restore"),
   upgradeChecksums: config.getObject("upgradeChecksums"),
   allowUpgradeHops: config.getBoolean("allowUpgradeHops"),
+  maintenance: config.getObject("maintenance"),
 });
 
 export const clientEndpoints = cluster.clientEndpoints;
