@@ -30,7 +30,7 @@ async function nospaceAlarms(i: Inputs): Promise<string[] | undefined> {
   }
 }
 
-/** What a run will do, from the members' live statuses (the runner decides again when it runs). */
+/** What a NOSPACE recovery will do, from the members' live statuses (the runner decides again when it runs). */
 async function previewPlan(i: Inputs): Promise<string> {
   const probes = await Promise.all(i.members.map((m) => probeMember(m.endpoint, i.adminTls)));
   const statuses: MemberDbStatus[] = probes.map((p, k) => ({
@@ -40,6 +40,8 @@ async function previewPlan(i: Inputs): Promise<string> {
     leaderId: p.leaderId,
     isLearner: p.isLearner,
     dbSize: p.dbSize === undefined ? undefined : Number(p.dbSize),
+    // Called only with a NOSPACE alarm active (the alarm list is the cluster's, not per member).
+    alarms: ["NOSPACE"],
     error: p.error,
   }));
   return describePlan(defragPlan(statuses, thresholds(i), { all: true, recoverNospace: i.recoverNospace }));

@@ -111,7 +111,8 @@ describe("EtcdCluster maintenance", () => {
     expect(actor).toBeGreaterThan(0);
     const after = await Promise.all([1, 2, 3].map(dbBytes));
     log(`db files after: ${after.join(", ")} bytes`);
-    for (let k = 0; k < 3; k++) expect(after[k]).toBeLessThan(before[k] / 2);
+    // The file on disk (bbolt grows it in steps again as the writer goes on): at least 8 MiB smaller.
+    for (let k = 0; k < 3; k++) expect(after[k]).toBeLessThan(before[k] - 8 * 2 ** 20);
     const plan = /defragment in this order: (d\d) (d\d) (d\d) \(leader: (d\d)\)/.exec(journal)!;
     expect(plan).not.toBeNull();
     const [, first, second, last, leader] = plan;
@@ -167,13 +168,9 @@ describe("EtcdCluster maintenance", () => {
       expect((await onHost(h, "ls /etc/systemd/system/ | grep -c 'etcd-defrag.timer\\|etcd-nospace.timer' || true")).trim()).toBe("0");
     await fillUntilNospace();
     const preview = await stack.pulumi(["preview", "--diff"]);
-    log(
-      `preview:\n${preview.stdout
-        .split("\n")
-        .filter((l) => /maintenance|NOSPACE/.test(l))
-        .join("\n")}`,
-    );
-    expect(preview.stdout).toMatch(
+    const text = preview.stdout + preview.stderr;
+    log(`preview: ${/NOSPACE alarm active[^\n]*/.exec(text)?.[0]}`);
+    expect(text).toMatch(
       /NOSPACE alarm active .*: this update recovers: NOSPACE alarm: compact to the current revision, defragment d\d, d\d, then d\d \(the leader/,
     );
     const t0 = Date.now();
@@ -194,6 +191,7 @@ describe("EtcdCluster maintenance", () => {
     await stack.setConfig("maintenance", JSON.stringify({ defragSchedule: "", nospaceCheckSchedule: "", trigger: "t1" }));
     const up = await stack.up();
     expect(up.stdout).toMatch(/defragmented d\d d\d d\d; -?\d+ bytes freed/);
+    expect(up.stdout).toMatch(/leadership moved from (d\d) to d\d[^]*defragmented \1/);
   });
 });
 
