@@ -3,7 +3,7 @@ export { Certificate, CertificateArgs, RandomSecret } from "./pki/customResource
 export { HostScript, HostScriptArgs, HostScriptStep } from "./common/customResources";
 export { EtcdCA, EtcdCAArgs, ClientCertificate } from "./pki/etcdCA";
 export { EtcdInstallOptions, EtcdMember, EtcdMemberArgs, MemberCertificates, MemberHostOptions } from "./etcd/etcdMember";
-export { EtcdCluster, EtcdClusterArgs, EtcdClusterMember, ClusterMemberInfo } from "./etcd/etcdCluster";
+export { EtcdCluster, EtcdClusterArgs, EtcdClusterMember, ClusterMemberInfo, ClusterMaintenance } from "./etcd/etcdCluster";
 export { TrustedCaFile, TrustedCaFileArgs } from "./pki/trustedCaFile";
 export { Tuning } from "../planning/etcd/etcdConfig";
 export { Ports } from "../planning/etcd/ports";

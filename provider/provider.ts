@@ -12,6 +12,7 @@ import { randomSecret } from "./pki/randomSecretHandler";
 import { Context, ResourceHandler } from "./common/handler";
 import { healthGateResource } from "./etcd/healthGateHandler";
 import { hostScriptResource } from "./common/hostScriptHandler";
+import { maintenanceResource } from "./etcd/maintenanceHandler";
 import { memberResource } from "./etcd/memberHandler";
 import { restoreResource } from "./etcd/restoreHandler";
 import { rolloutResource } from "./etcd/rolloutHandler";
@@ -24,6 +25,7 @@ const handlers: Record<string, ResourceHandler> = {
   "etcd:host:HostScript": hostScriptResource,
   "etcd:cluster:Bootstrap": bootstrapResource,
   "etcd:cluster:HealthGate": healthGateResource,
+  "etcd:cluster:Maintenance": maintenanceResource,
   "etcd:cluster:Member": memberResource,
   "etcd:cluster:Restore": restoreResource,
   "etcd:cluster:Rollout": rolloutResource,

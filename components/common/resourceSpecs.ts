@@ -16,6 +16,14 @@ export const resourceSpecs: Record<string, ResourceSpec> = {
     secretInputs: [["members", "[]", "connection", "privateKey"], ["clientKeyPem"]],
     secretOutputs: ["clientKeyPem"],
   },
+  "etcd:cluster:Maintenance": {
+    outputs: ["lastRun"],
+    secretInputs: [
+      ["members", "[]", "connection", "privateKey"],
+      ["adminTls", "keyPem"],
+    ],
+    secretOutputs: [],
+  },
   "etcd:cluster:Member": {
     outputs: ["memberId", "joinedWith"],
     secretInputs: [

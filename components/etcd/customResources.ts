@@ -26,3 +26,7 @@ export type Restore = InstanceType<typeof Restore>;
 /** Brings every member to the declared etcd version, one at a time, through every hop etcd needs. */
 export const Rollout = customResource<t.RolloutInputs, t.RolloutOutputs>("etcd:cluster:Rollout");
 export type Rollout = InstanceType<typeof Rollout>;
+
+/** Defragments every member when `trigger` changes, and recovers from a NOSPACE alarm on `pulumi up` (diff reads the alarms). */
+export const Maintenance = customResource<t.MaintenanceInputs, t.MaintenanceOutputs>("etcd:cluster:Maintenance");
+export type Maintenance = InstanceType<typeof Maintenance>;

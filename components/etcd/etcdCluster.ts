@@ -14,7 +14,18 @@ import { CaKeyPair, CertificateStatus, ClientCertificate, EtcdCA, LeafCertificat
 import { EtcdInstallOptions, EtcdMember, MemberHostOptions } from "./etcdMember";
 import { known, knownEach } from "../common/plain";
 import { HostScript } from "../common/customResources";
-import { Bootstrap, HealthGate, Member, Restore, Rollout } from "./customResources";
+import { Bootstrap, HealthGate, Maintenance, Member, Restore, Rollout } from "./customResources";
+import {
+  ClusterMaintenance,
+  DEFAULT_DEFRAG_SCHEDULE,
+  DEFAULT_NOSPACE_CHECK_SCHEDULE,
+  maintenanceProblems,
+  maintenanceSettings,
+  renderMaintenanceService,
+  renderMaintenanceTimer,
+} from "../../planning/etcd/maintenance";
+
+export { ClusterMaintenance };
 
 /** A member of the cluster and its host. */
 export interface EtcdClusterMember {
@@ -67,6 +78,11 @@ export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions, 
    * hosts). Done when first given and again whenever `generation` changes; keep the block after.
    */
   restore?: EtcdClusterRestore;
+  /**
+   * Defragmentation on a schedule and on demand, and recovery from a NOSPACE alarm (on a timer and
+   * on `pulumi up`): systemd timers on every member, only the leader's runner acts. Absent: none.
+   */
+  maintenance?: ClusterMaintenance;
 }
 
 /** Restore every member from one snapshot; again whenever generation changes. Keep the block after a restore. */
@@ -179,6 +195,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           (args.members ?? []).map((m) => known(m.name) ?? ""),
         ),
       );
+    findings.errors.push(...maintenanceProblems(args.maintenance));
     if (findings.errors.length > 0) {
       throw new Error(`EtcdCluster ${name}: invalid inputs, nothing was changed:\n  - ${findings.errors.join("\n  - ")}`);
     }
@@ -360,6 +377,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       { ...child, dependsOn: [...this.memberResources.map((m) => m.service), rollout] },
     );
     this.clusterId = gate.clusterId;
+    if (args.maintenance) this.maintain(name, args.maintenance, args.members, ca, gate);
 
     this.members = pulumi.all(
       this.memberResources.map((mr, i) =>
@@ -398,6 +416,53 @@ export class EtcdCluster extends pulumi.ComponentResource {
       runningVersion: this.runningVersion,
       version: this.version,
     });
+  }
+
+  /**
+   * The maintenance timers on every member (etcd-defrag-schedule) and the resource that defragments
+   * on a new trigger and recovers a NOSPACE alarm on `pulumi up`; both after the health gate.
+   */
+  private maintain(name: string, m: ClusterMaintenance, members: EtcdClusterMember[], ca: EtcdCA, gate: HealthGate): void {
+    const defrag = m.defragSchedule ?? DEFAULT_DEFRAG_SCHEDULE;
+    const nospace = m.nospaceCheckSchedule ?? DEFAULT_NOSPACE_CHECK_SCHEDULE;
+    const env = {
+      PE_DEFRAG_ON_CALENDAR: defrag,
+      PE_DEFRAG_TIMER_UNIT: defrag ? renderMaintenanceTimer("defrag", defrag) : "",
+      PE_DEFRAG_SERVICE_UNIT: renderMaintenanceService("defrag"),
+      PE_NOSPACE_ON_CALENDAR: nospace,
+      PE_NOSPACE_TIMER_UNIT: nospace ? renderMaintenanceTimer("nospace", nospace) : "",
+      PE_NOSPACE_SERVICE_UNIT: renderMaintenanceService("nospace"),
+    };
+    const after = { parent: this, dependsOn: [gate] };
+    for (const member of members) {
+      new HostScript(
+        `${name}-${member.name}-maintenance`,
+        {
+          connection: member.connection,
+          create: { script: "etcd-defrag-schedule", env, stdin: maintenanceSettings(m, name, member.name) },
+          delete: { script: "etcd-defrag-unschedule" },
+          unreachableOnDelete: "skip",
+        },
+        after,
+      );
+    }
+    new Maintenance(
+      `${name}-maintenance`,
+      {
+        clusterName: name,
+        members: this.memberResources.map((mr, i) => ({
+          name: mr.memberName,
+          connection: members[i].connection,
+          endpoint: mr.clientUrls.apply((u) => u[0]),
+        })),
+        adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
+        minFragmentedMib: m.minFragmentedMib,
+        minFragmentedRatio: m.minFragmentedRatio,
+        recoverNospace: m.recoverNospace,
+        trigger: m.trigger,
+      },
+      after,
+    );
   }
 
   /** Each member as a restore reaches it (its host, layout and URLs): this cluster's Restore and a control plane's data switch. */

@@ -251,3 +251,35 @@ export interface RolloutOutputs {
   /** host:path of the snapshot taken before the last rollout ("" before any). */
   snapshot: string;
 }
+
+/** A member the maintenance resource reaches. */
+export interface MaintenanceMember {
+  /** The etcd member name. */
+  name: string;
+  /** How the provider reaches the member's host (the on-demand run goes through the first that answers). */
+  connection: HostConnection;
+  /** The member's client URL. */
+  endpoint: string;
+}
+
+export interface MaintenanceInputs {
+  /** The cluster's name. */
+  clusterName: string;
+  /** Every declared member. */
+  members: MaintenanceMember[];
+  /** The client certificate the provider reads the alarms and statuses with. */
+  adminTls: ClientTls;
+  /** Free MiB a member's db must have before a scheduled defragmentation touches it. */
+  minFragmentedMib?: number;
+  /** ...and the share of its db file (0 to 1). */
+  minFragmentedRatio?: number;
+  /** Recover from a NOSPACE alarm on `pulumi up`; default true. */
+  recoverNospace?: boolean;
+  /** A new value defragments every member (thresholds ignored). */
+  trigger?: string;
+}
+
+export interface MaintenanceOutputs {
+  /** What the last run of `pulumi up` did ("" before any). */
+  lastRun: string;
+}

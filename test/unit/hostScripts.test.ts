@@ -133,6 +133,7 @@ describe("host script headers document exactly the PE_* variables each reads", (
     expect([...libraries.keys()].sort()).toEqual([
       "common/lib/common.sh",
       "common/lib/s3.sh",
+      "etcd/lib/defrag.sh",
       "etcd/lib/etcd-host.sh",
       "etcd/lib/snapshot.sh",
       "kube/lib/kube-host.sh",

@@ -198,6 +198,7 @@ describe("schema.json is generated from the TypeScript declarations", () => {
       [
         "etcd:cluster:Bootstrap",
         "etcd:cluster:HealthGate",
+        "etcd:cluster:Maintenance",
         "etcd:cluster:Member",
         "etcd:cluster:Restore",
         "etcd:cluster:Rollout",
