@@ -61,6 +61,11 @@ export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions {
   /** Allow removing a member when that leaves a single voter (no fault tolerance). */
   allowUnsafeScaleDown?: boolean;
   /**
+   * How long a membership change, upgrade or restore waits for the cluster lock while another
+   * operation holds it (another `pulumi up` of the cluster, the snapshot timer); default 600 s.
+   */
+  lockTimeoutSeconds?: number;
+  /**
    * Restore every member from one snapshot (after quorum loss, or to clone a cluster onto new
    * hosts). Done when first given and again whenever `generation` changes; keep the block after.
    */
@@ -232,6 +237,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
               clientTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
               seedEndpoints,
               allowUnsafeScaleDown: args.allowUnsafeScaleDown,
+              lockTimeoutSeconds: args.lockTimeoutSeconds,
             },
             // A dead host must not block its removal or replacement (a warning says what was skipped).
             unreachableOnDelete: "skip",
@@ -259,6 +265,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           tuning: args.tuning,
           adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
           startTimeoutSeconds: args.startTimeoutSeconds,
+          lockTimeoutSeconds: args.lockTimeoutSeconds,
         },
         { ...child, dependsOn: this.memberResources.flatMap((m) => m.hostReady) },
       );
@@ -293,6 +300,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         allowHops: args.allowUpgradeHops,
         minFreeDiskMb: args.minFreeDiskMb,
         startTimeoutSeconds: args.startTimeoutSeconds,
+        lockTimeoutSeconds: args.lockTimeoutSeconds,
       },
       { ...child, dependsOn: this.memberResources.map((m) => m.service) },
     );

@@ -50,6 +50,6 @@ echo "[$(hostname) etcd-snapshot-now] taking a snapshot now${PE_TRIGGER:+ (trigg
 command -v etcdctl >/dev/null || { echo "etcdctl is not installed on this host" >&2; exit 1; }
 conf=/run/pe-snapshot-now.env
 (umask 077 && cat >"$conf")
-if (PE_SNAPSHOT_CONF=$conf PE_FORCE=1 snapshot_main); then rc=0; else rc=$?; fi
+if (PE_SNAPSHOT_CONF=$conf PE_FORCE=1 snapshot_main no-lock); then rc=0; else rc=$?; fi
 rm -f "$conf"
 exit "$rc"

@@ -103,6 +103,8 @@ export interface MemberInputs {
   purgeDataOnDestroy?: boolean;
   /** How long a start may take; default 300 s. */
   startTimeoutSeconds?: number;
+  /** How long an operation waits for the cluster lock another operation holds; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export interface MemberOutputs {
@@ -171,6 +173,8 @@ export interface RestoreInputs {
   adminTls: ClientTls;
   /** How long a member's start may take; default 300 s. */
   startTimeoutSeconds?: number;
+  /** How long an operation waits for the cluster lock another operation holds; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export interface RestoreOutputs {
@@ -229,6 +233,8 @@ export interface RolloutInputs {
   minFreeDiskMb?: number;
   /** How long a member's start may take; default 300 s. */
   startTimeoutSeconds?: number;
+  /** How long an operation waits for the cluster lock another operation holds; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export interface RolloutOutputs {

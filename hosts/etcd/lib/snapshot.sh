@@ -3,6 +3,11 @@
 # on-demand snapshot (etcd-snapshot-now), which also include common/lib/s3.sh. Only the current
 # leader takes the snapshot unless PE_FORCE=1. Prints `::output` lines (file, sha256, revision,
 # location).
+# snapshot_main's argument: "lock" (the scheduled runner) takes the cluster lock
+# (/pulumi-etcd/<cluster>/lock, planning/etcd/lock.ts) for the snapshot save: created only when
+# absent, on a 30 s lease kept alive meanwhile and revoked after the save. When another operation
+# holds it (a membership change, an upgrade, a restore) the run is skipped: exit 0, `last_skipped`
+# in the status file. The on-demand snapshot ("no-lock") runs inside such an operation and takes none.
 # Parameters (environment):
 #   PE_SNAPSHOT_CONF  the settings file (default /etc/pulumi-etcd/snapshot.env)
 #   PE_FORCE          1: take the snapshot even when this member is not the leader
@@ -25,7 +30,15 @@ snapshot_main() {
   log() { printf '[%s etcd-snapshot] %s\n' "$(hostname)" "$*" >&2; }
   tls=(--endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/server.crt --key /etc/etcd/pki/server.key --command-timeout 60s)
   work=$(mktemp -d /var/tmp/pe-snapshot.XXXXXX)
-  trap 'rm -rf "$work"' EXIT
+  lock_lease=""
+  lock_keepalive=""
+  release_lock() {
+    if [[ -n $lock_keepalive ]]; then kill "$lock_keepalive" 2>/dev/null || true; fi
+    if [[ -n $lock_lease ]]; then etcdctl "${tls[@]}" lease revoke "$lock_lease" >/dev/null 2>&1 || true; fi
+    lock_keepalive=""
+    lock_lease=""
+  }
+  trap 'release_lock; rm -rf "$work"' EXIT
   install -d -m 0755 "$state_dir" "$metrics_dir"
 
   write_status() { # result, message
@@ -56,8 +69,30 @@ snapshot_main() {
     exit 0
   fi
 
+  if [[ ${1:-} == lock ]]; then
+    lock_key="/pulumi-etcd/$PE_CLUSTER/lock"
+    lock_lease=$(etcdctl "${tls[@]}" lease grant 30 | sed -n 's/^lease \([0-9a-f]*\) granted.*/\1/p') || fail "cluster lock: lease grant failed"
+    [[ -n $lock_lease ]] || fail "cluster lock: lease grant gave no lease"
+    lock_value=$(printf '{"host":"%s","pid":%s,"operation":"scheduled snapshot","since":"%s","tool":"etcd-snapshot timer"}' "$(hostname)" "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+    # etcdctl txn reads: compares, a blank line, the operations on success, a blank line, those on failure.
+    txn=$(printf 'create("%s") = "0"\n\nput --lease=%s %s '"'"'%s'"'"'\n\nget %s\n\n' "$lock_key" "$lock_lease" "$lock_key" "$lock_value" "$lock_key" |
+      etcdctl "${tls[@]}" txn) || fail "cluster lock: transaction failed"
+    if [[ $(head -n1 <<<"$txn") != SUCCESS ]]; then
+      holder=$(awk -v k="$lock_key" 'f { print; exit } $0 == k { f = 1 }' <<<"$txn")
+      release_lock
+      log "skipped: the cluster lock is held by ${holder:-another operation}"
+      write_status skipped "cluster lock held by ${holder:-another operation}"
+      printf 'etcd_snapshot_last_skipped_timestamp_seconds %s\n' "$(date -u +%s)" >"$metrics_dir/etcd_snapshot_skipped.prom"
+      exit 0
+    fi
+    etcdctl "${tls[@]}" lease keep-alive "$lock_lease" >/dev/null 2>&1 &
+    lock_keepalive=$!
+    log "took the cluster lock $lock_key (lease $lock_lease)"
+  fi
+
   etcdctl "${tls[@]}" snapshot save "$work/snapshot.db" >/dev/null 2>"$work/save.log" || fail "snapshot save: $(tail -n1 "$work/save.log")"
   info=$(etcdutl snapshot status "$work/snapshot.db" -w json) || fail "etcdutl snapshot status rejected the snapshot"
+  release_lock # the cluster's part is done: compression and upload need no lock
   field() { grep -o "\"$1\":[^,}]*" <<<"$info" | head -n1 | cut -d: -f2 | tr -d '"'; }
   revision=$(field revision)
   keys=$(field totalKey)
