@@ -107,9 +107,17 @@ export function lockTimeoutMs(seconds: number | undefined): number {
   return Math.round(seconds * 1000);
 }
 
-export function waitingMessage(cluster: string, operation: string, holder: string, waitedMs: number, timeoutMs: number): string {
+/** The first line a waiter logs (first), and the later ones. */
+export function waitingMessage(
+  cluster: string,
+  operation: string,
+  holder: string,
+  waitedMs: number,
+  timeoutMs: number,
+  first: boolean,
+): string {
   const left = seconds(timeoutMs - waitedMs);
-  return waitedMs < 1000
+  return first
     ? `${operation}: cluster ${cluster} is locked by ${holder}; waiting for it (up to ${seconds(timeoutMs)})`
     : `${operation}: still waiting for the lock of cluster ${cluster}, held by ${holder} (${left} left)`;
 }

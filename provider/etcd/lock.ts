@@ -145,7 +145,11 @@ async function take(ctx: Context, req: LockRequest): Promise<{ client: Etcd3; le
         if (step.action === "fail")
           throw new LockTimeoutError(timeoutMessage(req.clusterName, req.operation, who, Date.now() - started, key));
         if (step.log || (identity !== lastHolder && parsed)) {
-          await ctx.log("lock", req.clusterName, waitingMessage(req.clusterName, req.operation, who, Date.now() - started, timeoutMs));
+          await ctx.log(
+            "lock",
+            req.clusterName,
+            waitingMessage(req.clusterName, req.operation, who, Date.now() - started, timeoutMs, lastLog === undefined),
+          );
           lastLog = Date.now();
           lastHolder = identity;
         }

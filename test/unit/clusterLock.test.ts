@@ -89,10 +89,10 @@ describe("lock rules", () => {
   });
 
   it("the messages name the cluster, the operation and the holder", () => {
-    expect(waitingMessage("main", "member-add m5", "HOLDER", 0, 600_000)).toBe(
+    expect(waitingMessage("main", "member-add m5", "HOLDER", 0, 600_000, true)).toBe(
       "member-add m5: cluster main is locked by HOLDER; waiting for it (up to 10 min)",
     );
-    expect(waitingMessage("main", "member-add m5", "HOLDER", 60_000, 600_000)).toBe(
+    expect(waitingMessage("main", "member-add m5", "HOLDER", 60_000, 600_000, false)).toBe(
       "member-add m5: still waiting for the lock of cluster main, held by HOLDER (9 min left)",
     );
     const t = timeoutMessage("main", "member-add m5", "HOLDER", 600_000, "/pulumi-etcd/main/lock");
