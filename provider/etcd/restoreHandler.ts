@@ -22,7 +22,7 @@ import { describeSource, planRestore, RestoreArgs, RestorePlan, restoreProblems 
 import { RestoreInputs, RestoreMember, RestoreOutputs } from "../../planning/etcd/resourceTypes";
 import { clusterRegistry } from "./clusterRegistry";
 import { probeMember } from "./client";
-import { clearRestoredLock, LockUnavailableError, withClusterLock } from "./lock";
+import { clearRestoredLock, LockTimeoutError, LockUnavailableError, withClusterLock } from "./lock";
 import { runEtcdService } from "./etcdService";
 import { runHostStep } from "../common/hostStep";
 import { downloadFile } from "../common/ssh";
@@ -130,6 +130,8 @@ export async function restoreCluster(ctx: Context, i: Inputs, opts: RestoreOptio
     return await restoreLocked(ctx, i, opts);
   } catch (e) {
     if (e instanceof RestoreError) throw e;
+    // Another operation kept the lock: nothing was staged or stopped.
+    if (e instanceof LockTimeoutError) throw new RestoreError(e.message, false);
     throw new RestoreError((e as Error).message, true);
   }
 }
