@@ -74,6 +74,11 @@ export interface EtcdClusterArgs extends EtcdInstallOptions, MemberHostOptions, 
   /** Allow removing a member when that leaves a single voter (no fault tolerance). */
   allowUnsafeScaleDown?: boolean;
   /**
+   * How long a membership change, upgrade or restore waits for the cluster lock while another
+   * operation holds it (another `pulumi up` of the cluster, the snapshot timer); default 600 s.
+   */
+  lockTimeoutSeconds?: number;
+  /**
    * Restore every member from one snapshot (after quorum loss, or to clone a cluster onto new
    * hosts). Done when first given and again whenever `generation` changes; keep the block after.
    */
@@ -293,6 +298,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
               clientTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
               seedEndpoints,
               allowUnsafeScaleDown: args.allowUnsafeScaleDown,
+              lockTimeoutSeconds: args.lockTimeoutSeconds,
             },
             // A dead host must not block its removal or replacement (a warning says what was skipped).
             unreachableOnDelete: "skip",
@@ -320,6 +326,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
           tuning: args.tuning,
           adminTls: { caCertPem: ca.certPem, certPem: ca.admin.certPem, keyPem: ca.admin.privateKeyPem },
           startTimeoutSeconds: args.startTimeoutSeconds,
+          lockTimeoutSeconds: args.lockTimeoutSeconds,
         },
         { ...child, dependsOn: this.memberResources.flatMap((m) => m.hostReady) },
       );
@@ -354,6 +361,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         allowHops: args.allowUpgradeHops,
         minFreeDiskMb: args.minFreeDiskMb,
         startTimeoutSeconds: args.startTimeoutSeconds,
+        lockTimeoutSeconds: args.lockTimeoutSeconds,
       },
       { ...child, dependsOn: this.memberResources.map((m) => m.service) },
     );
@@ -377,7 +385,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
       { ...child, dependsOn: [...this.memberResources.map((m) => m.service), rollout] },
     );
     this.clusterId = gate.clusterId;
-    if (args.maintenance) this.maintain(name, args.maintenance, args.members, ca, gate);
+    if (args.maintenance) this.maintain(name, args.maintenance, args.members, ca, gate, args.lockTimeoutSeconds);
 
     this.members = pulumi.all(
       this.memberResources.map((mr, i) =>
@@ -422,7 +430,14 @@ export class EtcdCluster extends pulumi.ComponentResource {
    * The maintenance timers on every member (etcd-defrag-schedule) and the resource that defragments
    * on a new trigger and recovers a NOSPACE alarm on `pulumi up`; both after the health gate.
    */
-  private maintain(name: string, m: ClusterMaintenance, members: EtcdClusterMember[], ca: EtcdCA, gate: HealthGate): void {
+  private maintain(
+    name: string,
+    m: ClusterMaintenance,
+    members: EtcdClusterMember[],
+    ca: EtcdCA,
+    gate: HealthGate,
+    lockTimeoutSeconds?: number,
+  ): void {
     const defrag = m.defragSchedule ?? DEFAULT_DEFRAG_SCHEDULE;
     const nospace = m.nospaceCheckSchedule ?? DEFAULT_NOSPACE_CHECK_SCHEDULE;
     const env = {
@@ -460,6 +475,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         minFragmentedRatio: m.minFragmentedRatio,
         recoverNospace: m.recoverNospace,
         trigger: m.trigger,
+        lockTimeoutSeconds,
       },
       after,
     );

@@ -100,6 +100,8 @@ export interface MembershipArgs {
   /** Client URLs of every declared member. */
   seedEndpoints: pulumi.Input<pulumi.Input<string>[]>;
   allowUnsafeScaleDown?: boolean;
+  /** How long a membership change waits for the cluster lock another operation holds; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export class EtcdMember extends pulumi.ComponentResource {
@@ -269,6 +271,7 @@ export class EtcdMember extends pulumi.ComponentResource {
             allowUnsafeScaleDown: ms.allowUnsafeScaleDown,
             purgeDataOnDestroy: args.purgeDataOnDestroy,
             startTimeoutSeconds: args.startTimeoutSeconds,
+            lockTimeoutSeconds: ms.lockTimeoutSeconds,
           },
           { ...child, dependsOn: [files], deleteBeforeReplace: true },
         );

@@ -24,12 +24,13 @@
 #   trigger changes, and in mode nospace only while the alarm is active.
 # rerun-revision: 1
 set -euo pipefail
+# include: etcd/lib/cluster-lock.sh
 # include: etcd/lib/defrag.sh
 : "${PE_TRIGGER:=}" "${PE_MODE:=defrag}"
 echo "[$(hostname) etcd-defrag-now] maintenance run now (mode $PE_MODE)${PE_TRIGGER:+ (trigger: $PE_TRIGGER)}" >&2
 command -v etcdctl >/dev/null || { echo "etcdctl is not installed on this host" >&2; exit 1; }
 conf=/run/pe-defrag-now.env
 (umask 077 && cat >"$conf")
-if (PE_DEFRAG_CONF=$conf PE_FORCE=1 defrag_main); then rc=0; else rc=$?; fi
+if (PE_DEFRAG_CONF=$conf PE_FORCE=1 defrag_main no-lock); then rc=0; else rc=$?; fi
 rm -f "$conf"
 exit "$rc"

@@ -26,5 +26,6 @@
 #   no alarm changes nothing in etcd.
 # rerun-revision: 1
 set -euo pipefail
+# include: etcd/lib/cluster-lock.sh
 # include: etcd/lib/defrag.sh
-defrag_main
+defrag_main lock

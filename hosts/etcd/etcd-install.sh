@@ -23,6 +23,7 @@
 # Idempotence: a re-run with the same parameters changes nothing and restarts nothing: the version
 #   is downloaded and unpacked only when its directory lacks the binaries or the tarball's sha256
 #   stamp, links are replaced only when they point elsewhere, the user created only when missing.
+#   Runs at the same time on one host (two deployments of one cluster) wait for each other (flock).
 # rerun-revision: 1
 set -euo pipefail
 # include: common/lib/common.sh
@@ -30,6 +31,11 @@ set -euo pipefail
 : "${PE_NAME:?}" "${PE_TOKEN:?}" "${PE_DATA_DIR:?}" "${PE_PORTS:?}" "${PE_MIN_FREE_MB:=1024}"
 : "${PE_VERSION:?}" "${PE_URL:=}" "${PE_TARBALL:=}" "${PE_SHA256_AMD64:=}" "${PE_SHA256_ARM64:=}"
 [[ $PE_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad version $PE_VERSION"
+# Two deployments of one cluster (two `pulumi up`s, each with its own state) may install the same
+# member at once: one install at a time on a host (the lock is released when this script exits).
+install -d -m 0755 /run/pulumi-etcd
+exec 9>/run/pulumi-etcd/etcd-install.lock
+flock -w 600 9 || die "another etcd-install on this host did not finish within 600 s"
 
 preflight "$PE_NAME" "$PE_TOKEN" "$PE_DATA_DIR" "$PE_PORTS" "$PE_MIN_FREE_MB"
 arch=$(host_arch)

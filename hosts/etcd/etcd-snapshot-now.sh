@@ -38,6 +38,7 @@
 # rerun-revision: 1
 set -euo pipefail
 # include: common/lib/s3.sh
+# include: etcd/lib/cluster-lock.sh
 # include: etcd/lib/snapshot.sh
 : "${PE_TRIGGER:=}" "${PE_NEED_MIB:=}" "${PE_PREFER_SCHEDULE:=}"
 if [[ -n $PE_NEED_MIB ]]; then
@@ -61,6 +62,6 @@ if [[ ${PE_PREFER_SCHEDULE:-} == 1 && -f $schedule_conf ]] && [[ $(cluster_of "$
   echo "[$(hostname) etcd-snapshot-now] to the SnapshotSchedule's destination ($schedule_conf)" >&2
   cp "$schedule_conf" "$conf"
 fi
-if (PE_SNAPSHOT_CONF=$conf PE_FORCE=1 snapshot_main); then rc=0; else rc=$?; fi
+if (PE_SNAPSHOT_CONF=$conf PE_FORCE=1 snapshot_main no-lock); then rc=0; else rc=$?; fi
 rm -f "$conf"
 exit "$rc"

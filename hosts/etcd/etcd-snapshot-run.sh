@@ -4,7 +4,8 @@
 # leader takes the snapshot, so a cluster gets one per interval. Steps: snapshot save, etcdutl status
 # check, sha256, compress, local dir and/or S3 (SigV4) with a metadata file beside it, retention
 # (keep the newest N, locally and remotely). Leaves a status file and a node-exporter textfile
-# metric; a failed run exits non-zero.
+# metric; a failed run exits non-zero. It takes the cluster lock for the snapshot save and skips its
+# run (exit 0, last_skipped in the status file) while another operation holds it (etcd/lib/snapshot.sh).
 #
 # Parameters (environment; the timer passes none):
 #   PE_SNAPSHOT_CONF  the settings file (default /etc/pulumi-etcd/snapshot.env)
@@ -23,6 +24,8 @@
 #   PE_S3_SECRET_KEY  the secret key
 #   PE_IMDS_ENDPOINT  the instance metadata service (default http://169.254.169.254)
 #   PE_S3_MAX_TIME  the longest a transfer may take, in seconds (default 3600)
+# Status: /var/lib/pulumi-etcd/snapshot-status, last_success / last_error / last_skipped (each a
+#   timestamp and a _message line).
 # Outputs:
 #   ::output file=<the snapshot's file name>    (when it took one)
 #   ::output sha256=<its sha256>
@@ -33,5 +36,6 @@
 # rerun-revision: 1
 set -euo pipefail
 # include: common/lib/s3.sh
+# include: etcd/lib/cluster-lock.sh
 # include: etcd/lib/snapshot.sh
-snapshot_main
+snapshot_main lock

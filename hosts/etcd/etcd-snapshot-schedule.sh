@@ -16,8 +16,9 @@
 #   each file is replaced only when its content, mode or owner differ; systemd is reloaded only
 #   when a unit changed, the timer restarted only when a unit changed (or it was not running),
 #   enabled only when it was not. The runner and its settings are read at each run: a change to
-#   them needs no restart.
-# rerun-revision: 1
+#   them needs no restart. (Revision 2: existing hosts get the runner that takes the cluster lock;
+#   only the runner file changes there, nothing restarts.)
+# rerun-revision: 2
 set -euo pipefail
 # include: common/lib/common.sh
 # embed: etcd-snapshot-run as RUNNER

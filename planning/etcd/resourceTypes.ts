@@ -115,6 +115,8 @@ export interface MemberInputs {
   purgeDataOnDestroy?: boolean;
   /** How long a start may take; default 300 s. */
   startTimeoutSeconds?: number;
+  /** How long an operation waits for the cluster lock another operation holds; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export interface MemberOutputs {
@@ -183,6 +185,8 @@ export interface RestoreInputs {
   adminTls: ClientTls;
   /** How long a member's start may take; default 300 s. */
   startTimeoutSeconds?: number;
+  /** How long an operation waits for the cluster lock another operation holds; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export interface RestoreOutputs {
@@ -241,6 +245,8 @@ export interface RolloutInputs {
   minFreeDiskMb?: number;
   /** How long a member's start may take; default 300 s. */
   startTimeoutSeconds?: number;
+  /** How long an operation waits for the cluster lock another operation holds; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export interface RolloutOutputs {
@@ -277,6 +283,8 @@ export interface MaintenanceInputs {
   recoverNospace?: boolean;
   /** A new value defragments every member (thresholds ignored). */
   trigger?: string;
+  /** How long a triggered run waits for the cluster lock; default 600 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export interface MaintenanceOutputs {

@@ -20,6 +20,7 @@ export const PHASES = [
   "data-switch", // a control plane's data moved to another etcd, restored or brought back
   "destroy", // the whole cluster goes away
   "refresh", // what a refresh found
+  "lock", // waiting for (or taking) the cluster lock held by another operation
 ] as const;
 export type HandlerPhase = (typeof PHASES)[number];
 

@@ -20,8 +20,12 @@ export function preloadEtcdClient(): void {
   setImmediate(() => void load());
 }
 
-/** A client with no retries of its own (callers decide how long to wait) and a deadline per call. */
-export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000, maxReceiveBytes?: number): Etcd3 {
+/**
+ * A client with no retries of its own (callers decide how long to wait) and a deadline per call.
+ * failover: etcd3's own fault handling instead (a failing member's circuit opens and calls, lease
+ * keepalives included, go to the others): for a client that lives through membership changes.
+ */
+export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 5000, maxReceiveBytes?: number, failover = false): Etcd3 {
   const { Etcd3, noop } = load();
   return new Etcd3({
     hosts: endpoints,
@@ -33,7 +37,7 @@ export function etcdClient(endpoints: string[], tls: ClientTls, callTimeoutMs = 
     },
     dialTimeout: callTimeoutMs,
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
-    faultHandling: { global: noop, host: () => noop },
+    ...(failover ? {} : { faultHandling: { global: noop, host: () => noop } }),
   });
 }
 

@@ -9,6 +9,7 @@ import { defragPlan, describePlan, maintenanceSettings, MemberDbStatus, threshol
 import { MaintenanceInputs } from "../../planning/etcd/resourceTypes";
 import { Context, ResourceHandler } from "../common/handler";
 import { HostUnreachableError, runHostStep } from "../common/hostStep";
+import { withClusterLock } from "./lock";
 import { containsUnknown, reveal, sameValue } from "../common/secrets";
 import { activeAlarms, probeMember } from "./client";
 
@@ -70,11 +71,26 @@ async function runNow(ctx: Context, i: Inputs, mode: "defrag" | "nospace", why: 
 
 /** create and update: a trigger runs a defragmentation (which also recovers a NOSPACE alarm); else a NOSPACE alarm is recovered. */
 async function act(ctx: Context, i: Inputs, triggered: boolean): Promise<string> {
-  if (triggered) return runNow(ctx, i, "defrag", i.trigger ?? "");
   const alarms = await nospaceAlarms(i);
-  if (!alarms?.length) return "";
-  await ctx.log(PHASE, i.clusterName, `NOSPACE alarm active (${alarms.join(", ")}): recovering`);
-  return runNow(ctx, i, "nospace", "NOSPACE alarm");
+  if (alarms?.length) {
+    // Under NOSPACE etcd takes no lease or put: the cluster lock cannot be taken (nor held by anyone
+    // else), and the recovery is what frees the space.
+    await ctx.log(
+      PHASE,
+      i.clusterName,
+      `NOSPACE alarm active (${alarms.join(", ")}): recovering (without the cluster lock: etcd takes no writes)`,
+    );
+    return runNow(ctx, i, triggered ? "defrag" : "nospace", triggered ? (i.trigger ?? "") : "NOSPACE alarm");
+  }
+  if (!triggered) return "";
+  const lock = {
+    clusterName: i.clusterName,
+    endpoints: i.members.map((m) => m.endpoint),
+    tls: i.adminTls,
+    operation: "defragmentation (maintenance trigger)",
+    timeoutSeconds: i.lockTimeoutSeconds,
+  };
+  return withClusterLock(ctx, lock, () => runNow(ctx, i, "defrag", i.trigger ?? ""));
 }
 
 export const maintenanceResource: ResourceHandler = {

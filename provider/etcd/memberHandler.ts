@@ -3,7 +3,9 @@
 // initial-cluster-state=existing and the current member list, promote once caught up, wait for a
 // healthy cluster. Delete: refuse if quorum would be at risk, move leadership away, remove from
 // the membership, then stop etcd and archive its data (the host step is skipped with a warning when
-// the host is dead). Every membership change of a cluster runs alone (clusterRegistry.exclusive).
+// the host is dead). Every membership change of a cluster runs alone: one at a time in this process
+// (clusterRegistry.exclusive) and under the cluster lock across processes (provider/etcd/lock.ts),
+// planned from the member list read after the lock was taken (another `pulumi up` may have changed it).
 import { entryMode, joinInitialCluster, judgeRemoval, quorum } from "../../planning/etcd/membershipPlan";
 import { Bootstrap as BootFacts } from "../../planning/etcd/etcdConfig";
 import { MemberInputs, MemberOutputs } from "../../planning/etcd/resourceTypes";
@@ -11,6 +13,7 @@ import { clusterRegistry } from "./clusterRegistry";
 import { preloadEtcdClient, probeMember } from "./client";
 import { addLearner, discover, healthyEndpoints, LiveVoter, moveLeader, promote, removeMember } from "./membership";
 import { runEtcdService } from "./etcdService";
+import { LockUnavailableError, withClusterLock } from "./lock";
 import { waitForVoters } from "./healthWait";
 import { HostUnreachableError, runHostStep } from "../common/hostStep";
 import { reveal, sameValue } from "../common/secrets";
@@ -20,11 +23,39 @@ type Inputs = MemberInputs;
 type Outputs = MemberOutputs;
 
 /** Inputs that only steer how changes are made: a new value changes nothing on the host. */
-const STEERING = ["seedEndpoints", "adminTls", "bootstrap", "allowUnsafeScaleDown", "purgeDataOnDestroy", "startTimeoutSeconds"];
+const STEERING = [
+  "seedEndpoints",
+  "adminTls",
+  "bootstrap",
+  "allowUnsafeScaleDown",
+  "purgeDataOnDestroy",
+  "startTimeoutSeconds",
+  "lockTimeoutSeconds",
+];
 const OUTPUTS = ["memberId", "joinedWith"];
 
 function seeds(i: Inputs): string[] {
   return [...new Set([...clusterRegistry.declaredEndpoints(i.token), ...(i.seedEndpoints ?? []), ...i.clientUrls])];
+}
+
+/**
+ * Runs fn alone: after this process's other changes of the cluster, holding the cluster lock. fn
+ * reads the live member list itself, after the lock is taken.
+ */
+function locked<T>(ctx: Context, i: Inputs, operation: string, fn: () => Promise<T>): Promise<T> {
+  return clusterRegistry.exclusive(i.token, () =>
+    withClusterLock(
+      ctx,
+      {
+        clusterName: i.clusterName,
+        endpoints: seeds(i),
+        tls: i.adminTls,
+        operation: `${operation} ${i.layout.name}`,
+        timeoutSeconds: i.lockTimeoutSeconds,
+      },
+      fn,
+    ),
+  );
 }
 
 function runService(ctx: Context, i: Inputs, boot: BootFacts, phase: "create" | "update", fresh: boolean) {
@@ -57,7 +88,7 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
   // declared member owns was left by an interrupted change: remove it (a learner never votes).
   const deadline = Date.now() + (i.startTimeoutSeconds ?? 300) * 1000;
   for (;;) {
-    const pending = await clusterRegistry.exclusive(i.token, async () => {
+    const pending = await locked(ctx, i, "member-add", async () => {
       const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
       const mine = i.peerUrls.join(",");
       const others = (live ?? []).filter((m) => (m.isLearner || m.name === "") && m.peerUrls.join(",") !== mine);
@@ -75,7 +106,7 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
     if (Date.now() > deadline) throw new Error(`${me}: ${pending.map((m) => m.peerUrls.join(",")).join("; ")} is still joining; try again`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  return clusterRegistry.exclusive(i.token, async () => {
+  return locked(ctx, i, "member-add", async () => {
     const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
     const mode = entryMode({ name: me, peerUrls: i.peerUrls, live, bootstrapping: false });
     if (mode.kind === "refuse") throw new Error(`${me}: ${mode.reason}`);
@@ -95,6 +126,21 @@ async function create(ctx: Context, i: Inputs): Promise<Outputs> {
       list = added.members.map((m) => ({ ...m, healthy: true, isLeader: false }));
     } else {
       memberId = mode.memberId;
+      const self = list.find((m) => m.id === mode.memberId);
+      if (mode.kind === "adopt" && self?.healthy) {
+        // Joined by another operation (another `pulumi up` of this cluster, with its own state, that
+        // held the lock before this one) or by an earlier, interrupted one: it runs, so its config is
+        // left as it is (writing this run's initial-cluster, which lists more members now, would restart it).
+        await ctx.log(
+          "member-add",
+          me,
+          `already a healthy voter (${memberId}, added by an earlier or another operation): nothing to add or start`,
+        );
+        return {
+          memberId,
+          joinedWith: { initialCluster: joinInitialCluster(list, { name: me, peerUrls: i.peerUrls }), token: i.token, state: "existing" },
+        };
+      }
       await ctx.log(
         "member-add",
         me,
@@ -152,12 +198,13 @@ async function remove(ctx: Context, i: Inputs, o: Outputs): Promise<void> {
     await stopOnHost(ctx, i);
     return;
   }
-  await clusterRegistry.exclusive(i.token, async () => {
+  const noAnswer = () =>
+    new Error(
+      `${me}: no member of cluster ${i.clusterName} answers, so it cannot be removed safely; bring the cluster back first (or restore it)`,
+    );
+  await locked(ctx, i, "member-remove", async () => {
     const live = (await discover(seeds(i), i.adminTls)) as LiveVoter[] | undefined;
-    if (!live)
-      throw new Error(
-        `${me}: no member of cluster ${i.clusterName} answers, so it cannot be removed safely; bring the cluster back first (or restore it)`,
-      );
+    if (!live) throw noAnswer();
     const target = live.find((m) => m.id === o.memberId) ?? live.find((m) => m.peerUrls.join(",") === i.peerUrls.join(","));
     const verdict = judgeRemoval(live, target?.id ?? "", clusterRegistry.unsafeScaleDownAllowed(i.token) ?? i.allowUnsafeScaleDown);
     if (!verdict.ok) throw new Error(`refusing to remove ${me}: ${verdict.reason}. Nothing was changed.`);
@@ -176,6 +223,10 @@ async function remove(ctx: Context, i: Inputs, o: Outputs): Promise<void> {
     }
     await stopOnHost(ctx, i);
     await waitHealthy(ctx, i, 60, "removed");
+  }).catch(async (e: Error) => {
+    // No lock without a cluster that answers: say that, as without the lock.
+    if (e instanceof LockUnavailableError && !(await discover(seeds(i), i.adminTls))) throw noAnswer();
+    throw e;
   });
 }
 
@@ -251,7 +302,7 @@ export const memberResource: ResourceHandler = {
     const hostChange = changedKeys(versionOnly(olds), versionOnly(news), sameValue).length > 0;
     if (hostChange) {
       // A rolling restart: one member at a time, the cluster healthy before the next.
-      await clusterRegistry.exclusive(n.token, async () => {
+      await locked(ctx, n, "rolling restart of", async () => {
         await runService(ctx, n, { ...o.joinedWith, token: n.token }, "update", false);
         await waitHealthy(ctx, n, 120, "stays");
       });

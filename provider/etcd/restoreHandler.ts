@@ -7,8 +7,13 @@
 //      as one directory; the staged data moved in place with a new identity (the new token).
 //   3. start all members together (a restored cluster needs a quorum to report ready).
 //   4. one healthy cluster with the restored members, at revision ≥ snapshot revision + bump.
-// It works without quorum (nothing here talks to the old cluster) and on hosts that never ran etcd
+// It works without quorum (nothing here needs the old cluster) and on hosts that never ran etcd
 // (a clone into a new cluster). Member resources then take the new token and change nothing.
+// The cluster lock (provider/etcd/lock.ts): taken on the old cluster when it answers, so a restore
+// waits for another operation (another `pulumi up`, the snapshot timer) instead of stopping etcd under
+// it; when it does not answer within 10 s (often why it is restored) the restore goes on without it,
+// and says so. The lock ends with the old cluster at the swap. A lock restored with the snapshot (the
+// timer holds one while it takes a snapshot) is removed once the restored cluster is healthy.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +22,7 @@ import { describeSource, planRestore, RestoreArgs, RestorePlan, restoreProblems 
 import { RestoreInputs, RestoreMember, RestoreOutputs } from "../../planning/etcd/resourceTypes";
 import { clusterRegistry } from "./clusterRegistry";
 import { probeMember } from "./client";
+import { clearRestoredLock, LockTimeoutError, LockUnavailableError, withClusterLock } from "./lock";
 import { runEtcdService } from "./etcdService";
 import { runHostStep } from "../common/hostStep";
 import { downloadFile } from "../common/ssh";
@@ -121,14 +127,38 @@ export interface RestoreOptions {
 /** Stages, swaps, starts and checks; the one restore path (the Restore resource and the control plane's data switch). */
 export async function restoreCluster(ctx: Context, i: Inputs, opts: RestoreOptions = {}): Promise<Outputs> {
   try {
-    return await restore(ctx, i, opts);
+    return await restoreLocked(ctx, i, opts);
   } catch (e) {
     if (e instanceof RestoreError) throw e;
+    // Another operation kept the lock: nothing was staged or stopped.
+    if (e instanceof LockTimeoutError) throw new RestoreError(e.message, false);
     throw new RestoreError((e as Error).message, true);
   }
 }
 
-async function restore(ctx: Context, i: Inputs, opts: RestoreOptions = {}): Promise<Outputs> {
+/** The restore, under the old cluster's lock when it answers (see the top of this file). */
+async function restoreLocked(ctx: Context, i: Inputs, opts: RestoreOptions = {}): Promise<Outputs> {
+  let swapped = false;
+  const lock = {
+    clusterName: i.clusterName,
+    endpoints: i.members.flatMap((m) => m.clientUrls.slice(0, 1)),
+    tls: i.adminTls,
+    operation: `restore generation ${i.generation}`,
+    timeoutSeconds: i.lockTimeoutSeconds,
+    unavailableAfterSeconds: 10,
+    warnOnLoss: () => !swapped,
+  };
+  const run = () => restore(ctx, i, opts, () => void (swapped = true));
+  try {
+    return await withClusterLock(ctx, lock, run);
+  } catch (e) {
+    if (!(e instanceof LockUnavailableError)) throw e; // only taking the lock throws this
+  }
+  await ctx.log("lock", i.clusterName, `the cluster does not answer, so its lock cannot be taken: restoring without it`);
+  return run();
+}
+
+async function restore(ctx: Context, i: Inputs, opts: RestoreOptions = {}, onSwap: () => void = () => undefined): Promise<Outputs> {
   const started = Date.now();
   const plan = planRestore(
     { ...i, members: i.members.map((m) => ({ name: m.name, peerUrls: m.peerUrls, dataDir: m.layout.dataDir })) },
@@ -149,6 +179,7 @@ async function restore(ctx: Context, i: Inputs, opts: RestoreOptions = {}): Prom
   );
 
   // 2. The point of no return: stop, archive, move the restored data in place.
+  onSwap();
   await say(2, `${plan.steps[1]}; ${plan.steps[2]}; ${plan.steps[3]}`);
   const swaps = await onEvery(i.members, (m) =>
     script(ctx, m, "etcd-restore-swap", {
@@ -201,6 +232,16 @@ async function restore(ctx: Context, i: Inputs, opts: RestoreOptions = {}): Prom
     throw new Error(
       `restore of ${i.clusterName}: revision ${revision} is below the snapshot's ${snapshotRevision} + bump ${plan.bumpRevision}`,
     );
+  const stale = await clearRestoredLock(
+    i.members.map((m) => m.clientUrls[0]),
+    i.adminTls,
+    i.clusterName,
+    started,
+  ).catch((e: Error) => {
+    void ctx.warn("lock", i.clusterName, `could not check for a lock restored with the snapshot: ${e.message.split("\n")[0]}`);
+    return undefined;
+  });
+  if (stale) await ctx.log("lock", i.clusterName, `removed the lock restored with the snapshot (held by ${stale} when it was taken)`);
   clusterRegistry.markFresh(plan.token);
   await ctx.log(
     "restore",
@@ -253,11 +294,11 @@ export const restoreResource: ResourceHandler = {
   },
   async create(ctx, wire) {
     const i = reveal<Inputs>(wire);
-    const out = await restore(ctx, i);
+    const out = await restoreLocked(ctx, i);
     return { id: `${i.clusterName}-restore`, outs: { ...wire, ...out } };
   },
   async update(ctx, _id, _olds, news) {
-    return { outs: { ...news, ...(await restore(ctx, reveal<Inputs>(news))) } };
+    return { outs: { ...news, ...(await restoreLocked(ctx, reveal<Inputs>(news))) } };
   },
   async delete(ctx, _id, props) {
     const p = reveal<Inputs>(props);

@@ -13,6 +13,8 @@
 //      leadership to a member already on the new version — each answering on the new version, one
 //      leader, and caught up with the leader before the next; after a minor hop, the cluster version
 //      reaches the new minor.
+// Steps 1-3 run under the cluster lock (provider/etcd/lock.ts), planned again once it is taken: another
+// `pulumi up` may have upgraded the cluster while this one waited.
 // A failed start puts the member's previous config back (etcd-service) and stops the rollout there:
 // the others still run, quorum holds, and the next `up` resumes.
 import { randomBytes } from "node:crypto";
@@ -39,6 +41,7 @@ import {
   versionInfo,
 } from "./client";
 import { clusterRegistry } from "./clusterRegistry";
+import { withClusterLock } from "./lock";
 import { runEtcdService } from "./etcdService";
 import { moveLeader } from "./membership";
 
@@ -376,7 +379,10 @@ async function waitDowngradeEnded(i: Inputs, say: (m: string) => Promise<void>):
   await say("etcd has not ended the downgrade yet (its leader does once it sees every member on the lower release)");
 }
 
-async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefined, adopting = false): Promise<Outputs> {
+type Planned = { done: Outputs } | { hops: Hop[]; running: string; probes: MemberProbe[] };
+
+/** What the rollout has to do now, from the members' live versions: nothing, or the hops. */
+async function planNow(i: Inputs, olds: Partial<Outputs> | undefined, adopting: boolean): Promise<Planned> {
   const target = normalize(i.version);
   // Right after the members' own steps a member may still be settling: a few tries before judging.
   let probes = await probeAll(i);
@@ -389,7 +395,7 @@ async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefin
   // that does not answer is the members' and the health gate's business, not an upgrade).
   const answering = Object.values(live).filter((v) => v !== "");
   if (answering.length && answering.every((v) => v === target) && (adopting || answering.length === i.members.length))
-    return { running: target, lastRollout: olds?.lastRollout ?? "", snapshot: olds?.snapshot ?? "" };
+    return { done: { running: target, lastRollout: olds?.lastRollout ?? "", snapshot: olds?.snapshot ?? "" } };
   await checkCluster(i, probes);
   const planned = rolloutPlan(
     live,
@@ -400,24 +406,46 @@ async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefin
   );
   if (planned.refusal !== undefined)
     throw new Error(`upgrade of ${i.clusterName} to ${target} refused, nothing was restarted: ${planned.refusal}`);
-  const { hops, running } = planned.plan;
-  const started = Date.now();
-  const path = [running, ...hops.map((h) => h.to)].join(" → ");
-  return clusterRegistry.exclusive(i.token, async () => {
-    await ctx.log(
-      PHASE,
-      i.clusterName,
-      `etcd ${path}: ${hops.length} hop(s), ${i.members.length} member(s) one at a time, the leader last`,
-    );
-    const leader = leaderOf(i, probes)!;
-    const dbBytes = Number(probes[i.members.indexOf(leader)].dbSize ?? 0);
-    const snapshot = await snapshotFirst(ctx, i, leader, dbBytes, `before ${path} (${randomBytes(3).toString("hex")})`);
-    await ctx.log(PHASE, i.clusterName, `snapshot before the upgrade: ${snapshot}`);
-    for (const [k, hop] of hops.entries()) await runHop(ctx, i, hop, k + 1, hops.length);
-    const line = `etcd ${path} on ${i.members.length} member(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; snapshot before: ${snapshot}`;
-    await ctx.log(PHASE, i.clusterName, line);
-    return { running: target, lastRollout: line, snapshot };
-  });
+  return { ...planned.plan, probes };
+}
+
+async function rollout(ctx: Context, i: Inputs, olds: Partial<Outputs> | undefined, adopting = false): Promise<Outputs> {
+  const target = normalize(i.version);
+  const first = await planNow(i, olds, adopting);
+  if ("done" in first) return first.done;
+  const lock = {
+    clusterName: i.clusterName,
+    endpoints: i.members.flatMap((m) => m.clientUrls.slice(0, 1)),
+    tls: i.adminTls,
+    operation: `upgrade to ${target}`,
+    timeoutSeconds: i.lockTimeoutSeconds,
+  };
+  return clusterRegistry.exclusive(i.token, () =>
+    withClusterLock(ctx, lock, async () => {
+      // Another operation may have changed the cluster while this one waited for the lock: plan again.
+      const planned = await planNow(i, olds, adopting);
+      if ("done" in planned) {
+        await ctx.log(PHASE, i.clusterName, `every member runs ${target} already (another operation upgraded it): nothing to do`);
+        return planned.done;
+      }
+      const { hops, running, probes } = planned;
+      const started = Date.now();
+      const path = [running, ...hops.map((h) => h.to)].join(" → ");
+      await ctx.log(
+        PHASE,
+        i.clusterName,
+        `etcd ${path}: ${hops.length} hop(s), ${i.members.length} member(s) one at a time, the leader last`,
+      );
+      const leader = leaderOf(i, probes)!;
+      const dbBytes = Number(probes[i.members.indexOf(leader)].dbSize ?? 0);
+      const snapshot = await snapshotFirst(ctx, i, leader, dbBytes, `before ${path} (${randomBytes(3).toString("hex")})`);
+      await ctx.log(PHASE, i.clusterName, `snapshot before the upgrade: ${snapshot}`);
+      for (const [k, hop] of hops.entries()) await runHop(ctx, i, hop, k + 1, hops.length);
+      const line = `etcd ${path} on ${i.members.length} member(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; snapshot before: ${snapshot}`;
+      await ctx.log(PHASE, i.clusterName, line);
+      return { running: target, lastRollout: line, snapshot };
+    }),
+  );
 }
 
 export const rolloutResource: ResourceHandler = {

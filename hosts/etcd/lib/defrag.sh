@@ -11,6 +11,9 @@
 #   - one member at a time: followers by name, the leader last after leadership moved to another
 #     member (`etcdctl move-leader`); after each, the cluster must be healthy again before the next.
 # Leaves a status file and a node-exporter textfile metric; a failed run exits non-zero.
+# defrag_main's argument: "lock" (the timers' runner) takes the cluster lock (etcd/lib/cluster-lock.sh)
+# for the run and skips it (exit 0, `last_skipped` in the status file) while another operation holds
+# it; "no-lock" (the on-demand step) runs inside a `pulumi up` whose provider holds it.
 # Parameters (environment):
 #   PE_DEFRAG_CONF  the settings file (default /etc/pulumi-etcd/defrag.env)
 #   PE_MODE         defrag (default: thresholds; a NOSPACE alarm is recovered too) or nospace (only
@@ -83,11 +86,28 @@ defrag_main() {
     exit 0
   fi
 
-  # --- operation lock (issue 14, part 3) -------------------------------------------------------
-  # The package's operation lock (/pulumi-etcd/$PE_CLUSTER/lock, an etcd key with a lease) goes
-  # here: when another operation holds it, log its holder and `exit 0` (skip this run); otherwise
-  # take it for the run and release it on exit. Nothing below runs outside it.
-  # ----------------------------------------------------------------------------------------------
+  # The timers' runner ("lock") takes the cluster lock for the run and skips it while another
+  # operation (a membership change, an upgrade, a restore, a snapshot) holds it; the on-demand step
+  # ("no-lock") runs inside a `pulumi up` whose provider holds it.
+  if [[ ${1:-} == lock ]]; then
+    lock_ctl=("${tls[@]}" --endpoints "$local_ep" --command-timeout 10s)
+    trap 'cluster_lock_release; rm -rf "$work"' EXIT
+    lock_rc=0
+    cluster_lock_take "$PE_CLUSTER" "$mode" "etcd-defrag timer" || lock_rc=$?
+    if ((lock_rc == 2)); then
+      # Under a NOSPACE alarm etcd grants no lease and takes no put: nothing else can hold the lock
+      # or change data either, and the recovery is what frees the space.
+      etcdctl "${lock_ctl[@]}" alarm list 2>/dev/null | grep -q NOSPACE || fail "cluster lock: etcd did not answer"
+      log "NOSPACE: etcd grants no lease, so this recovery runs without the cluster lock"
+    fi
+    if ((lock_rc == 1)); then
+      log "skipped: the cluster lock is held by ${lock_holder:-another operation}"
+      write_status skipped "cluster lock held by ${lock_holder:-another operation}"
+      write_metrics "etcd_defrag_last_skipped_timestamp_seconds $(date -u +%s)"
+      exit 0
+    fi
+    log "took the cluster lock /pulumi-etcd/$PE_CLUSTER/lock (lease $lock_lease)"
+  fi
 
   # Every member of the member list, by its own endpoint: id (decimal), name, endpoint.
   members=$(etcdctl "${tls[@]}" --endpoints "$local_ep" --command-timeout 10s member list -w fields) || fail "cannot read the member list"

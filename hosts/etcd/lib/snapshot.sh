@@ -3,6 +3,11 @@
 # on-demand snapshot (etcd-snapshot-now), which also include common/lib/s3.sh. Only the current
 # leader takes the snapshot unless PE_FORCE=1. Prints `::output` lines (file, sha256, revision,
 # location).
+# snapshot_main's argument: "lock" (the scheduled runner) takes the cluster lock
+# (/pulumi-etcd/<cluster>/lock, planning/etcd/lock.ts) for the snapshot save: created only when
+# absent, on a 30 s lease kept alive meanwhile and revoked after the save. When another operation
+# holds it (a membership change, an upgrade, a restore) the run is skipped: exit 0, `last_skipped`
+# in the status file. The on-demand snapshot ("no-lock") runs inside such an operation and takes none.
 # Parameters (environment):
 #   PE_SNAPSHOT_CONF  the settings file (default /etc/pulumi-etcd/snapshot.env)
 #   PE_FORCE          1: take the snapshot even when this member is not the leader
@@ -25,7 +30,8 @@ snapshot_main() {
   log() { printf '[%s etcd-snapshot] %s\n' "$(hostname)" "$*" >&2; }
   tls=(--endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/server.crt --key /etc/etcd/pki/server.key --command-timeout 60s)
   work=$(mktemp -d /var/tmp/pe-snapshot.XXXXXX)
-  trap 'rm -rf "$work"' EXIT
+  lock_ctl=("${tls[@]}")
+  trap 'cluster_lock_release; rm -rf "$work"' EXIT
   install -d -m 0755 "$state_dir" "$metrics_dir"
 
   write_status() { # result, message
@@ -58,8 +64,22 @@ snapshot_main() {
     exit 0
   fi
 
+  if [[ ${1:-} == lock ]]; then
+    lock_rc=0
+    cluster_lock_take "$PE_CLUSTER" "scheduled snapshot" "etcd-snapshot timer" || lock_rc=$?
+    ((lock_rc != 2)) || fail "cluster lock: etcd did not answer"
+    if ((lock_rc == 1)); then
+      log "skipped: the cluster lock is held by ${lock_holder:-another operation}"
+      write_status skipped "cluster lock held by ${lock_holder:-another operation}"
+      printf 'etcd_snapshot_last_skipped_timestamp_seconds %s\n' "$(date -u +%s)" >"$metrics_dir/etcd_snapshot_skipped.prom"
+      exit 0
+    fi
+    log "took the cluster lock /pulumi-etcd/$PE_CLUSTER/lock (lease $lock_lease)"
+  fi
+
   etcdctl "${tls[@]}" snapshot save "$work/snapshot.db" >/dev/null 2>"$work/save.log" || fail "snapshot save: $(tail -n1 "$work/save.log")"
   info=$(etcdutl snapshot status "$work/snapshot.db" -w json) || fail "etcdutl snapshot status rejected the snapshot"
+  cluster_lock_release # the cluster's part is done: compression and upload need no lock
   field() { grep -o "\"$1\":[^,}]*" <<<"$info" | head -n1 | cut -d: -f2 | tr -d '"'; }
   revision=$(field revision)
   keys=$(field totalKey)
