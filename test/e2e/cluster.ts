@@ -54,6 +54,16 @@ export function membersConfig(bed: Bed, hostIndexes: number[], names: string[], 
   );
 }
 
+/** The members config from "m1@1,m2@2": member name @ bed host number (1-based). */
+export function membersSpec(bed: Bed, spec: string): string {
+  const pairs = spec.split(",").map((s) => s.split("@"));
+  return membersConfig(
+    bed,
+    pairs.map(([, host]) => Number(host) - 1),
+    pairs.map(([name]) => name),
+  );
+}
+
 /** sshd sessions a host has accepted so far (this check's own session included). */
 export async function sshSessions(host: number): Promise<number> {
   return Number((await onHost(host, "journalctl -u ssh --no-pager | grep -c 'Accepted publickey' || true")).trim());

@@ -8,7 +8,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, leaderCount, withClient } from "./cluster";
+import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, leaderCount, membersSpec, withClient } from "./cluster";
 import { Bed, bedDown, bedUp, onHost, RunResult, Stack } from "./harness";
 import { withClusterLock } from "../../provider/etcd/lock";
 import { probeMember } from "../../provider/etcd/client";
@@ -37,16 +37,7 @@ afterAll(async () => {
   await bedDown();
 });
 
-/** members "m1@1,m2@2": member name @ bed host number (1-based). */
-function members(spec: string): string {
-  return JSON.stringify(
-    spec.split(",").map((s) => {
-      const [name, host] = s.split("@");
-      const h = bed.hosts[Number(host) - 1];
-      return { name, ip: h.ip, hostKey: h.hostKey };
-    }),
-  );
-}
+const members = (spec: string) => membersSpec(bed, spec);
 
 async function configure(stack: Stack): Promise<void> {
   await stack.setConfig("sshKey", readFileSync(bed.key, "utf8"), true);

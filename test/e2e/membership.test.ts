@@ -2,7 +2,7 @@
 // refusals that protect quorum, a dead host replaced, an interrupted add, drift seen by refresh.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, leaderCount, sshSessions, withClient } from "./cluster";
+import { adminTls, bedTarballSha256, clusterOutputs, ClusterOutputs, leaderCount, membersSpec, sshSessions, withClient } from "./cluster";
 import { Bed, bedDown, bedLeftovers, bedUp, killHost, onHost, Stack } from "./harness";
 import { Writer } from "./writer";
 
@@ -16,16 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => bedDown());
 
-/** members "m1@1,m2@2": member name @ bed host number (1-based). */
-function members(spec: string): string {
-  return JSON.stringify(
-    spec.split(",").map((s) => {
-      const [name, host] = s.split("@");
-      const h = bed.hosts[Number(host) - 1];
-      return { name, ip: h.ip, hostKey: h.hostKey };
-    }),
-  );
-}
+const members = (spec: string) => membersSpec(bed, spec);
 
 async function newStack(name: string): Promise<Stack> {
   const stack = await Stack.create("cluster-ts", name);
